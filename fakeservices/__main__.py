@@ -1,0 +1,3 @@
+from fakeservices.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The admin API (``/__admin``): health, metrics, reset, the request journal, OpenAPI."""

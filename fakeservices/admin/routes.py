@@ -1,0 +1,173 @@
+"""Core admin endpoints; each fake adds its own read-back routes next to these."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from fakeservices import __version__
+from fakeservices.core.errors import bad_param
+from fakeservices.core.journal import JournalEntry, entry_filter, status_matcher
+from fakeservices.core.openapi import Param
+from fakeservices.core.outbound import Delivery
+from fakeservices.core.query import Query
+from fakeservices.core.readback import Readback
+from fakeservices.core.runtime import Runtime
+
+# Services that `POST /__admin/reset?service=` names beyond the fakes themselves.
+CORE_RESETTABLE = ("journal",)
+
+
+def journal_filters(q: Query) -> Any:
+    status_spec = q.text("status")
+    status = None
+    if status_spec:
+        try:
+            status = status_matcher(status_spec)
+        except ValueError:
+            raise bad_param(
+                "status", f"expected a code like 404 or a class like 5xx, got {status_spec!r}"
+            ) from None
+    service, method, path = q.text("service"), q.text("method"), q.text("path")
+    if not (service or method or path or status):
+        return None
+    return entry_filter(service=service, method=method, path=path, status=status)
+
+
+def delivery_filters(q: Query) -> Any:
+    service, event, ref, url = q.text("service"), q.text("event"), q.text("ref"), q.text("url")
+    state = q.choice("state", ("pending", "delivered", "failed"))
+    if not (service or event or state or ref or url):
+        return None
+
+    def pred(d: Delivery) -> bool:
+        return (
+            (service is None or d.service == service)
+            and (event is None or d.event == event)
+            and (state is None or d.state == state)
+            and (ref is None or d.ref == ref)
+            and (url is None or d.url == url)
+        )
+
+    return pred
+
+
+def _deliveries_of(service: str, account: str | None) -> Callable[[Delivery], bool]:
+    return lambda d: d.service == service and (account is None or d.account == account)
+
+
+def journal_summary(e: JournalEntry) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "service": e.service,
+        "method": e.method,
+        "path": e.path,
+        "status": e.status,
+        "account": e.account,
+    }
+
+
+class AdminCore:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.requests = Readback[JournalEntry](
+            name="requests",
+            store=runtime.journal.store,
+            filters=journal_filters,
+            to_json=JournalEntry.to_json,
+            summary=journal_summary,
+            filter_params=[
+                Param("service", description="stripe, sms, smtp, sendgrid, mailgun, postmark..."),
+                Param("method", description="HTTP method (or DATA for SMTP)"),
+                Param("path", description="glob, e.g. /v1/payment_intents*"),
+                Param("status", description="exact code (402) or class (4xx)"),
+            ],
+            noun="request",
+        )
+
+        self.deliveries = Readback[Delivery](
+            name="webhook-deliveries",
+            store=runtime.deliveries,
+            filters=delivery_filters,
+            to_json=Delivery.to_json,
+            summary=Delivery.summary,
+            filter_params=[
+                Param("service", description="the fake that sent it: stripe or sms"),
+                Param("event", description="event type or status, e.g. payment_intent.succeeded"),
+                Param("state", description="pending, delivered or failed"),
+                Param("ref", description="the object it is about (event id, message sid)"),
+                Param("url", description="the receiving URL"),
+            ],
+            noun="delivery",
+        )
+
+    def health_json(self) -> dict[str, Any]:
+        stores = self.runtime.stores()
+        return {
+            "status": "ok",
+            "version": __version__,
+            "http_port": self.runtime.http_port,
+            "smtp_port": self.runtime.smtp_port,
+            "counts": {name: len(s) for name, s in stores.items()},
+            "evicted": {name: s.evicted for name, s in stores.items()},
+        }
+
+    async def health(self, request: Request) -> Response:
+        Query(request.query_params).done()
+        return JSONResponse(self.health_json())
+
+    async def metrics(self, request: Request) -> Response:
+        return PlainTextResponse(
+            self.runtime.metrics.render(self.runtime.stores()),
+            media_type="text/plain; version=0.0.4; charset=utf-8",
+        )
+
+    def resettable(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.runtime.services) + CORE_RESETTABLE
+
+    async def reset(self, request: Request) -> Response:
+        q = Query(request.query_params)
+        service = q.choice("service", self.resettable())
+        account = q.text("account")
+        q.done()
+        if account == "":
+            raise bad_param("account", "must not be empty")
+        names = [service] if service else list(self.resettable())
+        for fake in self.runtime.services:
+            if fake.name in names:
+                fake.reset(account)
+                self.runtime.deliveries.clear(_deliveries_of(fake.name, account))
+        if "journal" in names:
+            store = self.runtime.journal.store
+            store.clear(None if account is None else (lambda e: e.account == account))
+        return JSONResponse({"reset": names, "account": account})
+
+    async def openapi(self, request: Request) -> Response:
+        return JSONResponse(self.runtime.api_doc.render())
+
+    def routes(self) -> list[BaseRoute]:
+        doc = self.runtime.api_doc
+        doc.add("GET", "/__admin/health", "Status, ports, store counts and evictions")
+        doc.add("GET", "/__admin/metrics", "Prometheus text format metrics")
+        doc.add(
+            "POST",
+            "/__admin/reset",
+            "Forget state: everything, one service, or one account",
+            [
+                Param("service", description="|".join(self.resettable())),
+                Param("account", description="only this account's state"),
+            ],
+        )
+        doc.add("GET", "/__admin/openapi.json", "This document")
+        return [
+            Route("/health", self.health, methods=["GET"]),
+            Route("/metrics", self.metrics, methods=["GET"]),
+            Route("/reset", self.reset, methods=["POST"]),
+            Route("/openapi.json", self.openapi, methods=["GET"]),
+            *self.requests.routes(doc),
+            *self.deliveries.routes(doc),
+        ]

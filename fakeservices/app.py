@@ -1,0 +1,58 @@
+"""The Starlette application: admin API plus every fake's routes behind the service gateway."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount
+
+from fakeservices.admin.routes import AdminCore
+from fakeservices.core.errors import AdminError, admin_error
+from fakeservices.core.gateway import ServiceGateway
+from fakeservices.core.runtime import Runtime
+
+log = logging.getLogger("fakeservices")
+
+
+async def _admin_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AdminError)
+    return exc.response()
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404:
+        return admin_error(404, "not_found", f"No route for {request.method} {request.url.path}")
+    if exc.status_code == 405:
+        return admin_error(
+            405, "method_not_allowed", f"{request.method} is not allowed on {request.url.path}"
+        )
+    return admin_error(exc.status_code, "http_error", str(exc.detail))
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return admin_error(500, "internal_error", f"{type(exc).__name__}: {exc}")
+
+
+def build_app(runtime: Runtime) -> Starlette:
+    admin = AdminCore(runtime)
+    admin_routes: list[BaseRoute] = admin.routes()
+    fake_routes: list[BaseRoute] = []
+    for service in runtime.services:
+        admin_routes += service.admin_routes()
+        fake_routes += service.http_routes()
+    return Starlette(
+        routes=[Mount("/__admin", routes=admin_routes), *fake_routes],
+        middleware=[Middleware(ServiceGateway, runtime=runtime)],
+        exception_handlers={
+            AdminError: _admin_error,
+            HTTPException: _http_error,
+            Exception: _server_error,
+        },
+    )

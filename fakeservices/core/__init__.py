@@ -1,0 +1,1 @@
+"""Machinery shared by every fake: configuration, stores and waiters, journal, registry."""

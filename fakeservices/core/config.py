@@ -1,0 +1,52 @@
+"""Server configuration: one pydantic model built from defaults, a config file, env and CLI."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+LogLevel = Literal["debug", "info", "warning", "error", "critical"]
+
+
+class Config(BaseModel):
+    """Everything `fakeservices serve` can be told; field names match the CLI options."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    host: str = Field("127.0.0.1", min_length=1)
+    http_port: int = Field(4010, ge=0, le=65535)
+    smtp_port: int = Field(2525, ge=0, le=65535)
+    max_messages: int = Field(10_000, ge=1, le=10_000_000)
+    max_message_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    journal_size: int = Field(10_000, ge=1, le=10_000_000)
+    hold_seconds: float = Field(60.0, gt=0, le=3600)
+    fault_seed: int | None = None
+    log_level: LogLevel = "info"
+    # Bodies recorded in the request journal are cut to this many bytes.
+    journal_body_bytes: int = Field(8192, ge=0)
+    # Seconds between the steps of an SMS's status lifecycle (queued -> sent -> delivered).
+    sms_step_seconds: float = Field(0.05, ge=0, le=60)
+    # Outbound webhooks/callbacks: attempts per delivery and the first retry's delay (doubling).
+    delivery_attempts: int = Field(4, ge=1, le=20)
+    delivery_backoff_seconds: float = Field(0.2, ge=0, le=600)
+
+
+# (option name, FAKESERVICES_* variable) for every CLI option that maps onto a Config field.
+ENV_PREFIX = "FAKESERVICES_"
+
+
+def env_var(field: str) -> str:
+    return ENV_PREFIX + field.upper()
+
+
+def load_config_file(path: Path) -> dict[str, Any]:
+    """Read a TOML (``.toml``) or JSON file whose keys are Config fields (dashes allowed)."""
+    text = path.read_bytes()
+    data: Any = tomllib.loads(text.decode()) if path.suffix == ".toml" else json.loads(text)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a table/object of settings")
+    return {str(k).replace("-", "_"): v for k, v in data.items()}

@@ -1,0 +1,88 @@
+"""A small OpenAPI 3.1 document built as admin routes are declared."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fakeservices import __version__
+
+
+@dataclass(slots=True)
+class Param:
+    name: str
+    type: str = "string"
+    description: str = ""
+    location: str = "query"
+    required: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "in": self.location,
+            "required": self.required or self.location == "path",
+            "description": self.description,
+            "schema": {"type": self.type},
+        }
+
+
+_ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+@dataclass
+class ApiDoc:
+    paths: dict[str, dict[str, Any]] = field(default_factory=dict)
+    schemas: dict[str, Any] = field(default_factory=dict)
+
+    def add(
+        self,
+        method: str,
+        path: str,
+        summary: str,
+        params: list[Param] | None = None,
+        responses: dict[int, str] | None = None,
+        body_schema: dict[str, Any] | None = None,
+        content_type: str = "application/json",
+    ) -> None:
+        op: dict[str, Any] = {"summary": summary, "parameters": [p.to_json() for p in params or []]}
+        resp: dict[str, dict[str, Any]] = {
+            str(k): {"description": v} for k, v in (responses or {200: "OK"}).items()
+        }
+        for code in ("400", "404", "422"):
+            resp.setdefault(code, {"description": "Error"})
+        for code, spec in resp.items():
+            if code >= "400":
+                spec["content"] = {"application/json": {"schema": _ERROR}}
+        op["responses"] = resp
+        if body_schema is not None:
+            op["requestBody"] = {
+                "required": True,
+                "content": {content_type: {"schema": body_schema}},
+            }
+        self.paths.setdefault(path, {})[method.lower()] = op
+
+    def render(self) -> dict[str, Any]:
+        return {
+            "openapi": "3.1.0",
+            "info": {"title": "fakeservices admin API", "version": __version__},
+            "paths": dict(sorted(self.paths.items())),
+            "components": {
+                "schemas": {
+                    "Error": {
+                        "type": "object",
+                        "required": ["error"],
+                        "properties": {
+                            "error": {
+                                "type": "object",
+                                "required": ["code", "message"],
+                                "properties": {
+                                    "code": {"type": "string"},
+                                    "message": {"type": "string"},
+                                },
+                            }
+                        },
+                    },
+                    **self.schemas,
+                }
+            },
+        }

@@ -1,0 +1,152 @@
+"""Outbound HTTP deliveries (Stripe webhooks, Twilio status callbacks), written once.
+
+A fake builds a :class:`Delivery` (URL, body, headers) and hands it to :meth:`Outbound.send`. The
+delivery is stored at once in the shared ``webhook_deliveries`` store, POSTed in the background,
+retried with exponential backoff on a non-2xx answer or a connection error (a bounded number of
+times), and each attempt is recorded on it. Waiters see it change state through the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import httpx
+
+from fakeservices.core.clock import rfc3339
+from fakeservices.core.store import Store
+
+log = logging.getLogger("fakeservices.outbound")
+
+_ids = itertools.count(1)
+
+DeliveryState = Literal["pending", "delivered", "failed"]
+
+
+@dataclass(slots=True)
+class Attempt:
+    at: float
+    status: int | None
+    error: str | None
+    duration_ms: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "at": rfc3339(self.at),
+            "status": self.status,
+            "error": self.error,
+            "duration_ms": round(self.duration_ms, 3),
+        }
+
+
+@dataclass(slots=True, eq=False)
+class Delivery:
+    service: str
+    account: str
+    url: str
+    body: bytes
+    #: What is delivered: a Stripe event type, a Twilio message status...
+    event: str
+    #: The object it is about: an event id, a message sid...
+    ref: str
+    headers: dict[str, str] = field(default_factory=dict)
+    state: DeliveryState = "pending"
+    attempts: list[Attempt] = field(default_factory=list)
+    created_at: float = field(default_factory=time.time)
+    id: str = field(default_factory=lambda: f"whd_{next(_ids)}")
+    seq: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "seq": self.seq,
+            "service": self.service,
+            "account": self.account,
+            "url": self.url,
+            "event": self.event,
+            "ref": self.ref,
+            "state": self.state,
+            "created_at": rfc3339(self.created_at),
+            "headers": self.headers,
+            "body": self.body.decode("utf-8", "replace"),
+            "attempts": [a.to_json() for a in self.attempts],
+        }
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "service": self.service,
+            "event": self.event,
+            "url": self.url,
+            "state": self.state,
+        }
+
+
+class Outbound:
+    """Sends deliveries in the background with bounded retries."""
+
+    def __init__(
+        self, store: Store[Delivery], attempts: int, backoff: float, timeout: float = 5.0
+    ) -> None:
+        self.store = store
+        self.max_attempts = attempts
+        self.backoff = backoff
+        self.timeout = timeout
+        self._client: httpx.AsyncClient | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def send(self, delivery: Delivery) -> Delivery:
+        """Store the delivery and start sending it; returns at once."""
+        self.store.add(delivery)
+        task = asyncio.get_running_loop().create_task(self._run(delivery))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return delivery
+
+    @property
+    def pending(self) -> int:
+        return len(self._tasks)
+
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
+        return self._client
+
+    async def _run(self, delivery: Delivery) -> None:
+        for attempt in range(self.max_attempts):
+            if attempt:
+                await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
+            started = time.time()
+            t0 = time.perf_counter()
+            status: int | None = None
+            error: str | None = None
+            try:
+                response = await self.client().post(
+                    delivery.url, content=delivery.body, headers=delivery.headers
+                )
+                status = response.status_code
+            except httpx.HTTPError as exc:
+                error = f"{type(exc).__name__}: {exc}"
+            delivery.attempts.append(
+                Attempt(started, status, error, (time.perf_counter() - t0) * 1000)
+            )
+            if status is not None and 200 <= status < 300:
+                delivery.state = "delivered"
+                self.store.touch(delivery)
+                return
+            log.info("delivery %s to %s failed (%s)", delivery.id, delivery.url, error or status)
+            self.store.touch(delivery)
+        delivery.state = "failed"
+        self.store.touch(delivery)
+
+    async def stop(self) -> None:
+        for task in tuple(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None

@@ -1,0 +1,90 @@
+"""The runtime: the state one server instance shares between its listeners and fakes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from fakeservices.core.config import Config
+from fakeservices.core.journal import Journal
+from fakeservices.core.metrics import Metrics
+from fakeservices.core.openapi import ApiDoc
+from fakeservices.core.outbound import Delivery, Outbound
+from fakeservices.core.registry import BUILTIN_SERVICES, FakeService, load_services
+from fakeservices.core.store import SeqClock, Store
+
+log = logging.getLogger("fakeservices")
+
+
+class Runtime:
+    """Config, the shared stores and the loaded fakes of one server."""
+
+    def __init__(self, config: Config, services: tuple[str, ...] = BUILTIN_SERVICES) -> None:
+        self.config = config
+        self.clock = SeqClock()
+        self.journal = Journal(config.journal_size, self.clock, config.journal_body_bytes)
+        self.metrics = Metrics()
+        self.api_doc = ApiDoc()
+        self.http_port: int | None = None
+        self.smtp_port: int | None = None
+        self._shutdown = asyncio.Event()
+        self.deliveries: Store[Delivery] = self.new_store("webhook_deliveries")
+        self.outbound = Outbound(
+            self.deliveries, config.delivery_attempts, config.delivery_backoff_seconds
+        )
+        self.services: list[FakeService] = load_services(self, services)
+
+    def new_store(self, name: str) -> Store[Any]:
+        """A store capped by ``--max-messages`` on the shared clock."""
+        return Store(name, self.config.max_messages, self.clock)
+
+    def stores(self) -> dict[str, Store[Any]]:
+        out: dict[str, Store[Any]] = {
+            "requests": self.journal.store,
+            "webhook_deliveries": self.deliveries,
+        }
+        for service in self.services:
+            out.update(service.stores())
+        return out
+
+    def route(self, method: str, path: str) -> tuple[FakeService, str] | None:
+        """The fake that serves ``path`` and the journal service name it gives it."""
+        for service in self.services:
+            name = service.journal_service(method, path)
+            if name is not None:
+                return service, name
+        return None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    @property
+    def shutting_down(self) -> bool:
+        return self._shutdown.is_set()
+
+    async def hold(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``, cut short by shutdown; True if the full time passed.
+
+        Used to hold a request open (timeouts) without burning CPU.
+        """
+        try:
+            async with asyncio.timeout(seconds):
+                await self._shutdown.wait()
+        except TimeoutError:
+            return True
+        return False
+
+    async def start(self) -> None:
+        for service in self.services:
+            await service.start()
+
+    async def stop(self) -> None:
+        """Release held requests and waiters, then stop each fake's background work."""
+        self._shutdown.set()
+        for store in self.stores().values():
+            store.wake_all()
+        for service in self.services:
+            try:
+                await service.stop()
+            except Exception:
+                log.exception("stopping %s failed", service.name)
+        await self.outbound.stop()

@@ -1,0 +1,216 @@
+"""A bounded, ordered in-memory store with waiters woken by inserts.
+
+Every kind of recorded item (emails, SMS, journal entries, Stripe events, webhook deliveries) lives
+in a :class:`Store`. All stores share one :class:`SeqClock`, so ``seq`` is monotonic across the
+whole process. A store holds at most ``capacity`` items; the oldest is evicted first and counted.
+
+Waiters are futures registered with a predicate; each insert (or :meth:`Store.touch` of a changed
+item) evaluates the pending predicates, so a waiter wakes the moment enough matches exist. Nothing
+polls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
+
+
+class Record(Protocol):
+    """What a store needs of an item."""
+
+    seq: int
+    id: str
+    account: str
+
+
+T = TypeVar("T", bound=Record)
+Predicate = Callable[[T], bool]
+
+
+def match_all(_item: object) -> bool:
+    return True
+
+
+class SeqClock:
+    """The process-wide sequence: every stored item gets the next number."""
+
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+        self.last = 0
+
+    def next(self) -> int:
+        self.last = next(self._counter)
+        return self.last
+
+
+@dataclass(slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    has_more: bool
+    next_after: int
+
+
+@dataclass(slots=True)
+class WaitResult(Generic[T]):
+    items: list[T]
+    satisfied: bool
+
+
+@dataclass(eq=False, slots=True)
+class _Waiter(Generic[T]):
+    predicate: Callable[[T], bool]
+    count: int
+    after: int
+    future: asyncio.Future[None]
+    matched: list[T] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+
+    def offer(self, item: T) -> None:
+        if self.future.done() or item.seq <= self.after or item.id in self.seen:
+            return
+        if self.predicate(item):
+            self.seen.add(item.id)
+            self.matched.append(item)
+            if len(self.matched) >= self.count:
+                self.future.set_result(None)
+
+
+class Store(Generic[T]):
+    """Items ordered by ``seq``, capped at ``capacity`` (oldest evicted first)."""
+
+    def __init__(self, name: str, capacity: int, clock: SeqClock) -> None:
+        if capacity < 1:
+            raise ValueError("capacity must be >= 1")
+        self.name = name
+        self.capacity = capacity
+        self.clock = clock
+        self.evicted = 0
+        self.added = 0
+        self._items: dict[str, T] = {}
+        self._waiters: set[_Waiter[T]] = set()
+
+    # -- writing ---------------------------------------------------------------------------
+    def add(self, item: T) -> T:
+        """Assign the next ``seq``, store the item, evict beyond capacity, wake waiters."""
+        item.seq = self.clock.next()
+        self._items[item.id] = item
+        self.added += 1
+        while len(self._items) > self.capacity:
+            del self._items[next(iter(self._items))]
+            self.evicted += 1
+        self._offer(item)
+        return item
+
+    def touch(self, item: T) -> None:
+        """Re-offer an item whose fields changed (e.g. an SMS status) to pending waiters."""
+        if item.id in self._items:
+            self._offer(item)
+
+    def delete(self, item_id: str) -> bool:
+        return self._items.pop(item_id, None) is not None
+
+    def clear(self, predicate: Callable[[T], bool] | None = None) -> int:
+        """Remove every item (or those matching ``predicate``); return how many went."""
+        if predicate is None:
+            n = len(self._items)
+            self._items.clear()
+            return n
+        keep = {k: v for k, v in self._items.items() if not predicate(v)}
+        n = len(self._items) - len(keep)
+        self._items = keep
+        return n
+
+    def _offer(self, item: T) -> None:
+        for waiter in tuple(self._waiters):
+            waiter.offer(item)
+
+    # -- reading ---------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, item_id: str) -> T | None:
+        return self._items.get(item_id)
+
+    def values(self) -> Iterator[T]:
+        return iter(tuple(self._items.values()))
+
+    def _after(self, after: int) -> Iterator[T]:
+        """Items with ``seq > after``, oldest first, walking from whichever end is nearer."""
+        if not self._items or after <= 0:
+            return iter(tuple(self._items.values()))
+        first = next(iter(self._items.values())).seq
+        if after < first:
+            return iter(tuple(self._items.values()))
+        tail: list[T] = []
+        for item in reversed(self._items.values()):
+            if item.seq <= after:
+                break
+            tail.append(item)
+        tail.reverse()
+        return iter(tail)
+
+    def query(
+        self, predicate: Callable[[T], bool] = match_all, after: int = 0, limit: int = 100
+    ) -> Page[T]:
+        """Matching items with ``seq > after``, oldest first, at most ``limit``."""
+        out: list[T] = []
+        has_more = False
+        for item in self._after(after):
+            if predicate(item):
+                if len(out) == limit:
+                    has_more = True
+                    break
+                out.append(item)
+        next_after = out[-1].seq if out else max(after, self.clock.last)
+        return Page(out, has_more, next_after)
+
+    def latest_not_matching(self, predicate: Callable[[T], bool], n: int = 5) -> list[T]:
+        """The newest ``n`` items that do not match (newest last): a failed wait's near misses."""
+        out: list[T] = []
+        for item in reversed(self._items.values()):
+            if not predicate(item):
+                out.append(item)
+                if len(out) == n:
+                    break
+        out.reverse()
+        return out
+
+    # -- waiting ---------------------------------------------------------------------------
+    @property
+    def waiter_count(self) -> int:
+        return len(self._waiters)
+
+    async def wait(
+        self, predicate: Callable[[T], bool], count: int = 1, after: int = 0, timeout: float = 10
+    ) -> WaitResult[T]:
+        """Wait until ``count`` items with ``seq > after`` match, or ``timeout`` seconds pass.
+
+        Cancellation (a client that went away) removes the waiter like any other exit.
+        """
+        waiter: _Waiter[T] = _Waiter(
+            predicate, count, after, asyncio.get_running_loop().create_future()
+        )
+        for item in self._after(after):
+            waiter.offer(item)
+        if waiter.future.done():
+            return WaitResult(waiter.matched, True)
+        self._waiters.add(waiter)
+        try:
+            async with asyncio.timeout(timeout):
+                await waiter.future
+        except TimeoutError:
+            return WaitResult(waiter.matched, False)
+        finally:
+            self._waiters.discard(waiter)
+            if not waiter.future.done():
+                waiter.future.cancel()
+        return WaitResult(waiter.matched, len(waiter.matched) >= count)
+
+    def wake_all(self) -> None:
+        """Release every waiter now (used at shutdown); they return what they matched so far."""
+        for waiter in tuple(self._waiters):
+            if not waiter.future.done():
+                waiter.future.set_result(None)
