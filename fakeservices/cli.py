@@ -72,8 +72,10 @@ def cli() -> None:
 
 
 def _serve_options(fn: Any) -> Any:
-    for option, field, kind, help_text in reversed(_OPTIONS):
-        fn = click.option(option, field, type=kind, envvar=env_var(field), help=help_text)(fn)
+    for option, field, _kind, help_text in reversed(_OPTIONS):
+        # Values stay strings here so that pydantic validates CLI and env alike, and the one-line
+        # error can name both the option and its variable.
+        fn = click.option(option, field, type=str, envvar=env_var(field), help=help_text)(fn)
     return click.option(
         "--config",
         "config_file",

@@ -7,9 +7,9 @@ import contextlib
 import logging
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import uvicorn
 
@@ -21,6 +21,8 @@ from fakeservices.core.runtime import Runtime
 from fakeservices.core.smtp import SmtpListener
 
 log = logging.getLogger("fakeservices")
+
+R = TypeVar("R")
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -185,14 +187,10 @@ class EmbeddedServer:
         await self._stop.wait()
         await self._server.stop()
 
-    def call(self, fn: Any, *args: Any) -> Any:
-        """Run ``fn(*args)`` on the server's loop and return its result (for tests and tools)."""
-        assert self._loop is not None
-
-        async def run() -> Any:
-            return fn(*args)
-
-        return asyncio.run_coroutine_threadsafe(run(), self._loop).result()
+    def run(self, coro: Coroutine[Any, Any, R], timeout: float | None = None) -> R:
+        """Run a coroutine on the server's loop from another thread and return its result."""
+        assert self._loop is not None, "server not started"
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
 
     def stop(self, timeout: float = 10) -> None:
         if self._loop is not None and self._stop is not None and self._thread.is_alive():
@@ -212,11 +210,13 @@ def start_server(
     http_port: int = 0,
     smtp_port: int = 0,
     host: str = "127.0.0.1",
+    services: tuple[str, ...] = BUILTIN_SERVICES,
     **settings: Any,
 ) -> EmbeddedServer:
     """Start an embedded server in a background thread; returns once it accepts connections.
 
-    Extra keyword arguments are :class:`~fakeservices.core.config.Config` fields.
+    ``services`` names the fakes to load (all built-in ones by default); extra keyword arguments
+    are :class:`~fakeservices.core.config.Config` fields.
     """
     config = Config(host=host, http_port=http_port, smtp_port=smtp_port, **settings)
-    return EmbeddedServer(config).start()
+    return EmbeddedServer(config, services).start()

@@ -112,6 +112,8 @@ class AdminCore:
             "version": __version__,
             "http_port": self.runtime.http_port,
             "smtp_port": self.runtime.smtp_port,
+            # The newest seq handed out: pass it as `after=` to wait only for what comes next.
+            "seq": self.runtime.clock.last,
             "counts": {name: len(s) for name, s in stores.items()},
             "evicted": {name: s.evicted for name, s in stores.items()},
         }
@@ -119,6 +121,10 @@ class AdminCore:
     async def health(self, request: Request) -> Response:
         Query(request.query_params).done()
         return JSONResponse(self.health_json())
+
+    async def config(self, request: Request) -> Response:
+        Query(request.query_params).done()
+        return JSONResponse(self.runtime.config.model_dump())
 
     async def metrics(self, request: Request) -> Response:
         return PlainTextResponse(
@@ -153,6 +159,7 @@ class AdminCore:
         doc = self.runtime.api_doc
         doc.add("GET", "/__admin/health", "Status, ports, store counts and evictions")
         doc.add("GET", "/__admin/metrics", "Prometheus text format metrics")
+        doc.add("GET", "/__admin/config", "The effective configuration")
         doc.add(
             "POST",
             "/__admin/reset",
@@ -166,6 +173,7 @@ class AdminCore:
         return [
             Route("/health", self.health, methods=["GET"]),
             Route("/metrics", self.metrics, methods=["GET"]),
+            Route("/config", self.config, methods=["GET"]),
             Route("/reset", self.reset, methods=["POST"]),
             Route("/openapi.json", self.openapi, methods=["GET"]),
             *self.requests.routes(doc),

@@ -91,6 +91,8 @@ class Store(Generic[T]):
         self.added = 0
         self._items: dict[str, T] = {}
         self._waiters: set[_Waiter[T]] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     # -- writing ---------------------------------------------------------------------------
     def add(self, item: T) -> T:
@@ -198,6 +200,7 @@ class Store(Generic[T]):
         if waiter.future.done():
             return WaitResult(waiter.matched, True)
         self._waiters.add(waiter)
+        self._idle.clear()
         try:
             async with asyncio.timeout(timeout):
                 await waiter.future
@@ -205,9 +208,15 @@ class Store(Generic[T]):
             return WaitResult(waiter.matched, False)
         finally:
             self._waiters.discard(waiter)
+            if not self._waiters:
+                self._idle.set()
             if not waiter.future.done():
                 waiter.future.cancel()
         return WaitResult(waiter.matched, len(waiter.matched) >= count)
+
+    async def until_no_waiters(self) -> None:
+        """Return once no waiter is pending (lets tests see a released waiter without sleeping)."""
+        await self._idle.wait()
 
     def wake_all(self) -> None:
         """Release every waiter now (used at shutdown); they return what they matched so far."""

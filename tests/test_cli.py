@@ -1,0 +1,174 @@
+"""`fakeservices serve` as a real process: banner, ports, env/config, bad values, signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import smtplib
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from fakeservices import __version__
+
+CMD = [sys.executable, "-m", "fakeservices"]
+
+
+def read_line(proc: subprocess.Popen[str], timeout: float = 15) -> str:
+    """One line of stdout, waiting at most ``timeout`` seconds (bounded, no sleep)."""
+    assert proc.stdout is not None
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    try:
+        if not sel.select(timeout):
+            raise AssertionError(f"no output within {timeout}s")
+        return proc.stdout.readline()
+    finally:
+        sel.close()
+
+
+@contextmanager
+def serve(
+    *args: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    proc = subprocess.Popen(
+        [*CMD, "serve", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
+    try:
+        banner = read_line(proc)
+        yield proc, banner
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(10)
+        for stream in (proc.stdout, proc.stderr):
+            if stream:
+                stream.close()
+
+
+def urls(banner: str) -> tuple[str, str, int]:
+    words = banner.split()
+    assert words[:2] == ["fakeservices", __version__], banner
+    http_url, smtp_url = words[2], words[3]
+    assert http_url.startswith("http://127.0.0.1:") and smtp_url.startswith("smtp://127.0.0.1:")
+    host, port = smtp_url.removeprefix("smtp://").rsplit(":", 1)
+    return http_url, host, int(port)
+
+
+def test_serve_on_port_zero_prints_ports_health_and_smtp() -> None:
+    with serve("--http-port", "0", "--smtp-port", "0") as (_proc, banner):
+        http_url, smtp_host, smtp_port = urls(banner)
+        health = httpx.get(f"{http_url}/__admin/health", timeout=10).json()
+        assert health["http_port"] == int(http_url.rsplit(":", 1)[1])
+        assert health["smtp_port"] == smtp_port
+        with smtplib.SMTP(smtp_host, smtp_port, timeout=10) as smtp:
+            code, _ = smtp.ehlo("client.test")
+            assert code == 250
+            for ext in ("size", "8bitmime", "smtputf8", "auth"):
+                assert smtp.has_extn(ext), ext
+            assert smtp.esmtp_features["size"] == str(10 * 1024 * 1024)
+            assert "PLAIN" in smtp.esmtp_features["auth"] and "LOGIN" in smtp.esmtp_features["auth"]
+            code, _ = smtp.noop()
+            assert code == 250
+        # QUIT answered (the context manager sent it) and the process keeps serving.
+        assert httpx.get(f"{http_url}/__admin/health", timeout=10).status_code == 200
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_signals_stop_both_listeners_within_two_seconds(sig: signal.Signals) -> None:
+    with serve("--http-port", "0", "--smtp-port", "0") as (proc, banner):
+        http_url, _, _ = urls(banner)
+        # A long-poll in flight must not delay shutdown.
+        host, port = http_url.removeprefix("http://").rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=10) as raw:
+            raw.sendall(b"GET /__admin/requests/wait?timeout=60 HTTP/1.1\r\nHost: x\r\n\r\n")
+            # A request on another connection, answered after the long-poll was read.
+            assert httpx.get(f"{http_url}/__admin/health", timeout=10).status_code == 200
+            t0 = time.monotonic()
+            proc.send_signal(sig)
+            assert proc.wait(timeout=5) == 0
+            assert time.monotonic() - t0 < 2.0
+            raw.recv(65536)  # the long-poll was answered or closed, not left hanging
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"{http_url}/__admin/health", timeout=2)
+
+
+def test_environment_variables_and_config_file(tmp_path: Path) -> None:
+    cfg = tmp_path / "fs.toml"
+    cfg.write_text('max-messages = 7\nhttp_port = 1\nlog_level = "warning"\n')
+    env = {"FAKESERVICES_HTTP_PORT": "0", "FAKESERVICES_SMTP_PORT": "0"}
+    # env beats the file's http_port = 1; the file's other values apply.
+    with serve("--config", str(cfg), "--journal-size", "9", env=env) as (_, banner):
+        http_url, _, _ = urls(banner)
+        config = httpx.get(f"{http_url}/__admin/config", timeout=10).json()
+        assert config["http_port"] == 0  # the variable beat the file
+        assert config["max_messages"] == 7  # from the file
+        assert config["log_level"] == "warning"
+        assert config["journal_size"] == 9  # from the option
+    cfg_json = tmp_path / "fs.json"
+    cfg_json.write_text(json.dumps({"http_port": 0, "smtp_port": 0}))
+    with serve("--config", str(cfg_json)) as (_proc, banner):
+        urls(banner)
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "needle"),
+    [
+        (["--http-port", "abc"], {}, "--http-port"),
+        (["--http-port", "70000"], {}, "--http-port"),
+        (["--smtp-port", "-1"], {}, "--smtp-port"),
+        (["--max-messages", "0"], {}, "--max-messages"),
+        (["--hold-seconds", "-5"], {}, "--hold-seconds"),
+        ([], {"FAKESERVICES_LOG_LEVEL": "loud"}, "FAKESERVICES_LOG_LEVEL"),
+        ([], {"FAKESERVICES_MAX_MESSAGE_BYTES": "x"}, "MAX_MESSAGE_BYTES"),
+        (["--bogus"], {}, "--bogus"),
+        (["--config", "/nonexistent.toml"], {}, "--config"),
+    ],
+)
+def test_bad_values_exit_2_with_one_clear_line(
+    args: list[str], env: dict[str, str], needle: str
+) -> None:
+    proc = subprocess.run(
+        [*CMD, "serve", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, **env},
+    )
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("fakeservices: error:")
+    assert needle.lower() in lines[0].lower()
+
+
+def test_port_in_use_exits_2(server: object) -> None:
+    from fakeservices.server import EmbeddedServer
+
+    assert isinstance(server, EmbeddedServer)
+    proc = subprocess.run(
+        [*CMD, "serve", "--http-port", str(server.http_port), "--smtp-port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert proc.returncode == 2
+    assert "cannot listen" in proc.stderr
+
+
+def test_version() -> None:
+    out = subprocess.run([*CMD, "--version"], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0 and __version__ in out.stdout
