@@ -1,0 +1,111 @@
+"""Twilio's REST errors: the codes we answer with, their HTTP status and message text.
+
+Message texts are the ones real Twilio returns (captured from test-credential runs); ``{to}``,
+``{from_}``, ``{path}`` are filled in per request. No HTTP imports: the wire renders these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorSpec:
+    code: int
+    status: int
+    template: str
+
+
+#: Every error the SMS fake can answer with, by code.
+CATALOG: dict[int, ErrorSpec] = {
+    spec.code: spec
+    for spec in (
+        ErrorSpec(20003, 401, "Authenticate"),
+        ErrorSpec(20004, 405, "Method not allowed"),
+        ErrorSpec(20009, 400, "Cannot delete this resource before it is complete"),
+        ErrorSpec(20404, 404, "The requested resource {path} was not found"),
+        ErrorSpec(20429, 429, "Too Many Requests"),
+        ErrorSpec(20500, 500, "Internal Server Error"),
+        ErrorSpec(20503, 503, "Service Unavailable"),
+        ErrorSpec(21211, 400, "The 'To' number {to} is not a valid phone number."),
+        ErrorSpec(
+            21212,
+            400,
+            "The 'From' number {from_} is not a valid phone number, shortcode, "
+            "or alphanumeric sender ID.",
+        ),
+        ErrorSpec(
+            21408,
+            400,
+            "Permission to send an SMS has not been enabled for the region indicated by "
+            "the 'To' number: {to}.",
+        ),
+        ErrorSpec(21602, 400, "Message body is required."),
+        ErrorSpec(21603, 400, "A 'From' phone number is required."),
+        ErrorSpec(21604, 400, "A 'To' phone number is required."),
+        ErrorSpec(
+            21606,
+            400,
+            "The From phone number {from_} is not a valid, SMS-capable inbound phone number "
+            "or short code for your account.",
+        ),
+        ErrorSpec(21609, 400, "The StatusCallback URL {url} is not a valid URL."),
+        ErrorSpec(21610, 400, "The message From/To pair violates a blacklist rule."),
+        ErrorSpec(21611, 400, "SMS queue is full."),
+        ErrorSpec(
+            21612,
+            400,
+            "The 'To' phone number: {to}, is not currently reachable using the 'From' phone "
+            "number: {from_} via SMS.",
+        ),
+        ErrorSpec(21614, 400, "To number: {to}, is not a mobile number"),
+        ErrorSpec(21617, 400, "The concatenated message body exceeds the 1600 character limit."),
+        ErrorSpec(30400, 400, "Parameters are not valid"),
+        ErrorSpec(30409, 400, "This message cannot be canceled"),
+    )
+}
+
+#: The Twilio code used for an HTTP status when nothing more specific is known (fault injection).
+CODE_FOR_STATUS: dict[int, int] = {
+    401: 20003,
+    404: 20404,
+    405: 20004,
+    429: 20429,
+    500: 20500,
+    503: 20503,
+}
+
+
+class TwilioError(Exception):
+    """A Twilio REST error: rendered as ``{"code","message","more_info","status"}``."""
+
+    def __init__(self, code: int, status: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+        self.message = message
+
+    @classmethod
+    def of(cls, code: int, **fields: str) -> TwilioError:
+        spec = CATALOG[code]
+        return cls(code, spec.status, spec.template.format(**fields))
+
+    def to_json(self) -> dict[str, Any]:
+        return envelope(self.code, self.status, self.message)
+
+
+def envelope(code: int, status: int, message: str) -> dict[str, Any]:
+    return {
+        "code": code,
+        "message": message,
+        "more_info": MORE_INFO.format(code=code),
+        "status": status,
+    }
+
+
+def for_status(status: int, message: str) -> dict[str, Any]:
+    """Twilio's envelope for an arbitrary status (used by the fault engine)."""
+    return envelope(CODE_FOR_STATUS.get(status, status), status, message)

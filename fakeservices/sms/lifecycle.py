@@ -1,0 +1,60 @@
+"""The in-process scheduler that moves each message through its statuses on the server loop.
+
+Each accepted message gets one task: for every status in :meth:`SmsModel.plan` it waits
+``step_seconds`` (0 allowed), moves the message on (``store.touch`` wakes admin waiters) and, when
+the message has a ``StatusCallback``, hands a signed callback to the shared outbound sender (which
+retries and records it). A message deleted, reset or evicted meanwhile simply stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from fakeservices.core.outbound import Outbound
+from fakeservices.sms.callbacks import status_delivery
+from fakeservices.sms.model import Message, SmsModel
+
+log = logging.getLogger("fakeservices.sms")
+
+
+class Lifecycle:
+    def __init__(self, model: SmsModel, outbound: Outbound, step_seconds: float) -> None:
+        self.model = model
+        self.outbound = outbound
+        self.step_seconds = step_seconds
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._stopped = False
+
+    def begin(self, message: Message) -> None:
+        """Schedule the message's remaining statuses (call on the server loop)."""
+        if self._stopped:
+            return
+        task = asyncio.get_running_loop().create_task(self._run(message))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @property
+    def pending(self) -> int:
+        return len(self._tasks)
+
+    async def _run(self, message: Message) -> None:
+        for status in self.model.plan(message):
+            await asyncio.sleep(self.step_seconds)
+            if self.model.store.get(message.id) is not message or message.final:
+                return  # deleted, reset, evicted or canceled meanwhile
+            self.model.advance(message, status)
+            if message.status_callback:
+                try:
+                    self.outbound.send(status_delivery(message, message.status_callback))
+                except Exception:  # a bad URL must not stop the lifecycle
+                    log.exception("status callback for %s not sent", message.sid)
+
+    def start(self) -> None:
+        self._stopped = False
+
+    async def stop(self) -> None:
+        self._stopped = True
+        for task in tuple(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

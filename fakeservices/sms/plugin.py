@@ -1,0 +1,67 @@
+"""The SMS fake as a :class:`FakeService`: Twilio Messages API, lifecycle, admin read-back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute
+
+from fakeservices.core.registry import FakeService
+from fakeservices.core.runtime import Runtime
+from fakeservices.core.store import Store
+from fakeservices.sms.admin import sms_readback
+from fakeservices.sms.errors import for_status
+from fakeservices.sms.lifecycle import Lifecycle
+from fakeservices.sms.model import Message, SmsModel
+from fakeservices.sms.wire import PREFIX, SmsWire
+
+_ACCOUNTS = f"{PREFIX}/Accounts/"
+
+
+class SmsService(FakeService):
+    name = "sms"
+
+    def __init__(self, runtime: Runtime) -> None:
+        super().__init__(runtime)
+        self.store: Store[Message] = runtime.new_store("sms")
+        self.model = SmsModel(self.store)
+        self.lifecycle = Lifecycle(self.model, runtime.outbound, runtime.config.sms_step_seconds)
+        self.wire = SmsWire(self.model, self.lifecycle)
+        self.readback = sms_readback(self.store)
+
+    def http_routes(self) -> list[BaseRoute]:
+        return self.wire.routes()
+
+    def admin_routes(self) -> list[BaseRoute]:
+        return self.readback.routes(self.runtime.api_doc)
+
+    def journal_service(self, method: str, path: str) -> str | None:
+        return "sms" if path == PREFIX or path.startswith(PREFIX + "/") else None
+
+    def account_of(self, service: str, headers: Headers, path: str) -> str:
+        """The tenant is the Account SID in the URL (the Basic user must match it)."""
+        if not path.startswith(_ACCOUNTS):
+            return ""
+        account = path[len(_ACCOUNTS) :].split("/", 1)[0]
+        return account.removesuffix(".json")
+
+    def stores(self) -> dict[str, Store[Any]]:
+        return {"sms": self.store}
+
+    def reset(self, account: str | None) -> None:
+        self.model.reset(account)
+
+    def error_response(self, service: str, status: int, message: str) -> Response:
+        return JSONResponse(for_status(status, message), status_code=status)
+
+    async def start(self) -> None:
+        self.lifecycle.start()
+
+    async def stop(self) -> None:
+        await self.lifecycle.stop()
+
+
+def create(runtime: Runtime) -> FakeService:
+    return SmsService(runtime)
