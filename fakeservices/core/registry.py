@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from fakeservices.core.store import Store
 
 # Fakes shipped with fakeservices, in the order their routes are tried.
-BUILTIN_SERVICES: tuple[str, ...] = ("fakeservices.sms",)
+BUILTIN_SERVICES: tuple[str, ...] = ("fakeservices.sms", "fakeservices.email")
 
 
 class SmtpMessage(Protocol):

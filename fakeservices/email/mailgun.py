@@ -1,0 +1,264 @@
+"""Mailgun ``POST /v3/{domain}/messages`` (multipart/form-data or urlencoded), Basic ``api:KEY``.
+
+The key is the account. Success is ``200 {"id": "<...@domain>", "message": "Queued. Thank you."}``;
+validation errors are ``400 {"message": ...}``; a missing or malformed key gets ``401`` with the
+plain-text body ``Forbidden`` as captured from Mailgun.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email import policy
+from email.message import Message
+from email.parser import BytesParser
+from email.utils import getaddresses
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from fakeservices.email.compose import Mailbox, OutAttachment, Outgoing, to_stored
+from fakeservices.email.http_common import basic_credentials, read_body
+from fakeservices.email.model import Inbox, valid_address
+
+PATH = "/v3/{domain}/messages"
+PATH_RE = re.compile(r"^/v3/[^/]+/messages/?$")
+MSG_QUEUED = "Queued. Thank you."
+MSG_TOO_LARGE = "Request entity too large"
+
+
+@dataclass(slots=True)
+class UploadedFile:
+    name: str
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(slots=True)
+class Form:
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    files: list[UploadedFile] = field(default_factory=list)
+
+    def all(self, name: str) -> list[str]:
+        return [v for k, v in self.fields if k == name]
+
+    def first(self, name: str) -> str | None:
+        values = self.all(name)
+        return values[0] if values else None
+
+
+class FormError(ValueError):
+    pass
+
+
+def error_response(status: int, message: str) -> Response:
+    if status == 401:
+        return PlainTextResponse("Forbidden", status_code=401)
+    return JSONResponse({"message": message}, status_code=status)
+
+
+def parse_form(content_type: str, body: bytes) -> Form:
+    """Parse an urlencoded or multipart/form-data body (the ``email`` parser splits parts)."""
+    kind = content_type.split(";")[0].strip().lower()
+    form = Form()
+    if kind == "multipart/form-data":
+        if "boundary=" not in content_type:
+            raise FormError("multipart body without a boundary")
+        head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1")
+        msg = BytesParser(policy=policy.HTTP).parsebytes(head + body)
+        parts = msg.get_payload()
+        if not isinstance(parts, list) or msg.defects:
+            raise FormError("malformed multipart body")
+        for part in parts:
+            if not isinstance(part, Message):
+                continue
+            name = part.get_param("name", header="content-disposition")
+            if not isinstance(name, str):
+                continue
+            raw = part.get_payload(decode=True)
+            data = raw if isinstance(raw, bytes) else b""
+            filename = part.get_filename()
+            if filename is not None or name in ("attachment", "inline"):
+                ctype = part.get_content_type() if part.get("content-type") else None
+                form.files.append(
+                    UploadedFile(name, filename or name, ctype or "application/octet-stream", data)
+                )
+            else:
+                charset = part.get_content_charset() or "utf-8"
+                try:
+                    form.fields.append((name, data.decode(charset)))
+                except (LookupError, UnicodeDecodeError):
+                    form.fields.append((name, data.decode("utf-8", "replace")))
+        return form
+    if kind in ("application/x-www-form-urlencoded", ""):
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FormError("body is not UTF-8") from exc
+        form.fields = parse_qsl(text, keep_blank_values=True)
+        return form
+    raise FormError(f"unsupported content type {kind!r}")
+
+
+def _mailboxes(values: list[str]) -> tuple[list[Mailbox], list[str]]:
+    """Addresses from (possibly comma-separated) field values; and the invalid ones."""
+    found: list[Mailbox] = []
+    bad: list[str] = []
+    for name, addr in getaddresses(values):
+        if not addr and not name:
+            continue
+        if valid_address(addr):
+            found.append(Mailbox(addr, name or None))
+        else:
+            bad.append(addr or name)
+    return found, bad
+
+
+def _maybe_json(value: str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+class MailgunApi:
+    def __init__(self, inbox: Inbox, max_bytes: int) -> None:
+        self.inbox = inbox
+        self.max_bytes = max_bytes
+
+    @staticmethod
+    def account_of(headers: Headers) -> str:
+        creds = basic_credentials(headers.get("authorization"))
+        return creds[1] if creds else ""
+
+    def routes(self) -> list[BaseRoute]:
+        return [Route(PATH, self.send, methods=["POST"])]
+
+    async def send(self, request: Request) -> Response:
+        creds = basic_credentials(request.headers.get("authorization"))
+        if creds is None or creds[0] != "api" or not creds[1]:
+            return error_response(401, "Forbidden")
+        key = creds[1]
+        domain = request.path_params["domain"]
+        body = await read_body(request, self.max_bytes)
+        if body is None:
+            return error_response(413, MSG_TOO_LARGE)
+        try:
+            form = parse_form(request.headers.get("content-type", ""), body)
+        except FormError as exc:
+            return error_response(400, f"Invalid request body: {exc}")
+        result = build(form, domain)
+        if isinstance(result, str):
+            return error_response(400, result)
+        testmode, messages, message_id = result
+        if not testmode:
+            now = time.time()
+            for out in messages:
+                self.inbox.add(to_stored(out, account=key, source="mailgun", received_at=now))
+        return JSONResponse({"id": message_id, "message": MSG_QUEUED})
+
+
+def build(form: Form, domain: str) -> str | tuple[bool, list[Outgoing], str]:
+    """Validate the fields; an error message, or (test mode?, messages, the Mailgun id)."""
+    from_value = form.first("from")
+    if not from_value:
+        return "'from' parameter is missing"
+    senders, bad_from = _mailboxes([from_value])
+    if bad_from or not senders:
+        return "'from' parameter is not a valid address. please check documentation"
+    to_values = form.all("to")
+    if not any(v.strip() for v in to_values):
+        return "'to' parameter is missing"
+    to, bad_to = _mailboxes(to_values)
+    if bad_to or not to:
+        return "'to' parameter is not a valid address. please check documentation"
+    cc, bad_cc = _mailboxes(form.all("cc"))
+    if bad_cc:
+        return "'cc' parameter is not a valid address. please check documentation"
+    bcc, bad_bcc = _mailboxes(form.all("bcc"))
+    if bad_bcc:
+        return "'bcc' parameter is not a valid address. please check documentation"
+    text, html, template = form.first("text"), form.first("html"), form.first("template")
+    amp = form.first("amp-html")
+    if text is None and html is None and template is None:
+        return "Need at least one of 'text' or 'html' parameters specified"
+    recipient_vars: dict[str, Any] | None = None
+    raw_rv = form.first("recipient-variables")
+    if raw_rv:
+        parsed_rv = _maybe_json(raw_rv)
+        if not isinstance(parsed_rv, dict):
+            return "'recipient-variables' parameter is not a valid JSON"
+        recipient_vars = parsed_rv
+
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    message_id = f"<{stamp}.{secrets.token_hex(8)}@{domain}>"
+    headers = [(k[2:], v) for k, v in form.fields if k.startswith("h:") and len(k) > 2]
+    variables = {k[2:]: _maybe_json(v) for k, v in form.fields if k.startswith("v:")}
+    options = {k[2:]: v for k, v in form.fields if k.startswith("o:") and k != "o:tag"}
+    tags = form.all("o:tag")
+    testmode = options.get("testmode", "").lower() in ("yes", "true", "1")
+    attachments = [
+        OutAttachment(
+            data=f.data,
+            filename=f.filename,
+            content_type=f.content_type,
+            disposition="inline" if f.name == "inline" else "attachment",
+            content_id=f.filename if f.name == "inline" else None,
+        )
+        for f in form.files
+        if f.name in ("attachment", "inline")
+    ]
+    extra: dict[str, Any] = {
+        "provider_message_id": message_id,
+        "domain": domain,
+        "variables": variables,
+        "template_id": template,
+        "template_data": _maybe_json(form.first("t:variables")),
+        "options": options,
+    }
+    subject = form.first("subject")
+    alternatives = [("text/x-amp-html", amp)] if amp is not None else []
+
+    def outgoing(recipients: list[Mailbox], subs: dict[str, Any] | None) -> Outgoing:
+        def sub(value: str | None) -> str | None:
+            if value is None or subs is None:
+                return value
+            for k, v in subs.items():
+                value = value.replace(f"%recipient.{k}%", str(v))
+            return value
+
+        return Outgoing(
+            sender=senders[0],
+            to=recipients,
+            cc=cc,
+            bcc=bcc,
+            subject=sub(subject),
+            text=sub(text),
+            html=sub(html),
+            alternatives=alternatives,
+            headers=headers,
+            attachments=attachments,
+            message_id=message_id,
+            tags=tags,
+            extra={**extra, "recipient_variables": subs} if subs is not None else dict(extra),
+        )
+
+    if recipient_vars is None:
+        return testmode, [outgoing(to, None)], message_id
+    # Batch sending: every To recipient gets their own message with their own variables.
+    messages = []
+    for box in to:
+        subs = recipient_vars.get(box.email, {})
+        messages.append(outgoing([box], subs if isinstance(subs, dict) else {}))
+    return testmode, messages, message_id

@@ -1,0 +1,241 @@
+"""Parsing raw RFC 5322 / MIME bytes into the inbox's fields, never raising.
+
+The stdlib ``email`` package (``policy.default``) does the parsing. Anything odd (a multipart
+without its boundary, bad base64, an unknown or wrong charset, a header that does not parse) is
+recorded as a human-readable line in ``errors`` and parsing carries on, so a broken message is
+still stored with its raw bytes intact.
+
+Attachments are located by their *leaf index*: the position of the part among the message's leaf
+parts in depth-first order (``message/rfc822`` parts count as leaves). The same walk over the
+same bytes finds the same part again, so attachment bytes need not be kept decoded.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import policy
+from email.errors import NonASCIILocalPartDefect
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
+from typing import Any
+
+from fakeservices.email.model import AttachmentInfo
+
+_ADDRESS_HEADERS = ("from", "to", "cc", "bcc", "reply-to")
+
+
+@dataclass(slots=True)
+class ParsedMail:
+    from_addr: str | None = None
+    to: list[str] = field(default_factory=list)
+    cc: list[str] = field(default_factory=list)
+    bcc: list[str] = field(default_factory=list)
+    reply_to: list[str] = field(default_factory=list)
+    subject: str | None = None
+    text: str | None = None
+    html: str | None = None
+    headers: dict[str, list[str]] = field(default_factory=dict)
+    attachments: list[AttachmentInfo] = field(default_factory=list)
+    message_id: str | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+def _parse(raw: bytes) -> EmailMessage:
+    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(msg, EmailMessage)
+    return msg
+
+
+def _unescape(value: str) -> str:
+    """Header text as parsed from bytes carries 8-bit bytes as surrogates: read them as UTF-8."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return value
+
+
+def _leaves(part: Message) -> Iterator[Message]:
+    """Leaf parts depth-first; an attached message (``message/*``) is one leaf."""
+    payload = part.get_payload()
+    if part.get_content_maintype() != "message" and isinstance(payload, list):
+        for child in payload:
+            if isinstance(child, Message):
+                yield from _leaves(child)
+    else:
+        yield part
+
+
+def _describe(defect: Exception) -> str:
+    text = str(defect)
+    name = type(defect).__name__
+    return f"{name}: {text}" if text and text != name else name
+
+
+def _decoded_text(part: Message, where: str, errors: list[str]) -> str:
+    payload = part.get_payload(decode=True)
+    data = payload if isinstance(payload, bytes) else b""
+    declared = part.get_param("charset")
+    charset = part.get_content_charset() or "us-ascii"
+    try:
+        codecs.lookup(charset)
+    except LookupError:
+        errors.append(f"{where}: unknown charset {charset!r}; decoded as UTF-8 with replacements")
+        return data.decode("utf-8", "replace")
+    try:
+        return data.decode(charset)
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        errors.append(f"{where}: bytes are not valid {charset}; undecodable bytes replaced")
+        return data.decode(charset, "replace")
+    if declared is not None:
+        errors.append(f"{where}: bytes are not valid {charset}; decoded as UTF-8")
+    return text
+
+
+def _normalise(text: str) -> str:
+    return text.replace("\r\n", "\n")
+
+
+def _headers(msg: EmailMessage, out: ParsedMail) -> dict[str, Any]:
+    parsed: dict[str, Any] = {}
+    for name, value in msg.raw_items():
+        try:
+            header = msg.policy.header_fetch_parse(name, _unescape(str(value)))
+            text = _unescape(str(header))
+            for defect in getattr(header, "defects", ()):
+                if isinstance(defect, NonASCIILocalPartDefect):
+                    continue  # fine under SMTPUTF8 / RFC 6532
+                out.errors.append(f"header {name}: {_describe(defect)}")
+        except Exception as exc:  # a header the parser chokes on is kept as received
+            header = None
+            text = _unescape(str(value))
+            out.errors.append(f"header {name}: {type(exc).__name__}: {exc}")
+        out.headers.setdefault(name, []).append(text)
+        key = name.lower()
+        if header is not None and key not in parsed:
+            parsed[key] = header
+    return parsed
+
+
+def _addresses(header: Any) -> list[str]:
+    found: list[str] = []
+    for address in getattr(header, "addresses", ()):
+        spec = _unescape(str(address.addr_spec))
+        if spec and spec != "<>":
+            found.append(spec)
+    return found
+
+
+def parse_message(raw: bytes) -> ParsedMail:
+    """The inbox fields of ``raw``; problems go to ``errors``, nothing raises."""
+    out = ParsedMail()
+    try:
+        msg = _parse(raw)
+    except Exception as exc:  # pragma: no cover - the stdlib parser is lenient by design
+        out.errors.append(f"message could not be parsed: {type(exc).__name__}: {exc}")
+        return out
+    try:
+        _fill(msg, out)
+    except Exception as exc:  # defensive: never lose a message to a parsing corner case
+        out.errors.append(f"parsing stopped early: {type(exc).__name__}: {exc}")
+    return out
+
+
+def _fill(msg: EmailMessage, out: ParsedMail) -> None:
+    parsed = _headers(msg, out)
+    for defect in msg.defects:
+        out.errors.append(f"message: {_describe(defect)}")
+    for key in _ADDRESS_HEADERS:
+        if key in parsed:
+            try:
+                found = _addresses(parsed[key])
+            except Exception as exc:
+                out.errors.append(f"header {key}: {type(exc).__name__}: {exc}")
+                found = []
+            if key == "from":
+                out.from_addr = found[0] if found else None
+            elif key == "to":
+                out.to = found
+            elif key == "cc":
+                out.cc = found
+            elif key == "bcc":
+                out.bcc = found
+            else:
+                out.reply_to = found
+    out.subject = next((v[0] for k, v in out.headers.items() if k.lower() == "subject"), None)
+    message_id = next((v[0] for k, v in out.headers.items() if k.lower() == "message-id"), None)
+    out.message_id = message_id.strip() if message_id else None
+
+    text_part = html_part = None
+    try:
+        text_part = msg.get_body(preferencelist=("plain",))
+        html_part = msg.get_body(preferencelist=("html",))
+    except Exception as exc:
+        out.errors.append(f"body: {type(exc).__name__}: {exc}")
+    if text_part is not None:
+        out.text = _normalise(_decoded_text(text_part, "text/plain body", out.errors))
+    if html_part is not None:
+        out.html = _normalise(_decoded_text(html_part, "text/html body", out.errors))
+
+    for index, part in enumerate(_leaves(msg)):
+        if part is text_part or part is html_part:
+            continue
+        ctype = part.get_content_type()
+        if part.get_content_maintype() == "multipart":
+            # The parser could not split it (boundary missing or wrong): show it as text.
+            out.errors.append(f"{ctype}: body could not be split into parts (boundary not found)")
+            if out.text is None:
+                body = part.get_payload()
+                out.text = _normalise(_unescape(body if isinstance(body, str) else ""))
+            continue
+        if part is msg and part.get_content_maintype() == "text" and out.text is None:
+            out.text = _normalise(_decoded_text(part, f"{ctype} body", out.errors))
+            continue
+        out.attachments.append(_attachment(part, index, out.errors))
+
+    for index, part in enumerate(msg.walk()):
+        if part is msg:
+            continue
+        for defect in part.defects:
+            out.errors.append(f"part {index} ({part.get_content_type()}): {_describe(defect)}")
+
+
+def _attachment(part: Message, index: int, errors: list[str]) -> AttachmentInfo:
+    try:
+        filename = part.get_filename()
+    except Exception as exc:
+        errors.append(f"part {index}: filename: {type(exc).__name__}: {exc}")
+        filename = None
+    cid = part.get("content-id")
+    content_id = str(cid).strip().strip("<>") if cid is not None else None
+    return AttachmentInfo(
+        filename=_unescape(filename) if filename else None,
+        content_type=part.get_content_type(),
+        size=len(_part_bytes(part)),
+        content_id=content_id or None,
+        disposition=part.get_content_disposition(),
+        part=index,
+    )
+
+
+def _part_bytes(part: Message) -> bytes:
+    if part.get_content_maintype() == "message":
+        inner = part.get_payload()
+        if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+            return inner[0].as_bytes()
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
+
+
+def attachment_bytes(raw: bytes, info: AttachmentInfo) -> bytes:
+    """The decoded bytes of the attachment ``info`` describes, re-read from ``raw``."""
+    for index, part in enumerate(_leaves(_parse(raw))):
+        if index == info.part:
+            return _part_bytes(part)
+    return b""

@@ -1,0 +1,248 @@
+"""Postmark ``POST /email`` and ``POST /email/batch`` with ``X-Postmark-Server-Token``.
+
+The server token is the account. Success is ``200`` with ``To``, ``SubmittedAt``, ``MessageID``,
+``ErrorCode: 0`` and ``Message: "OK"`` (an array of those for a batch, where each message succeeds
+or fails on its own). Errors are ``{"ErrorCode": n, "Message": ...}``: 401/10 for a missing token,
+422 with 300 (invalid email request), 402 (invalid JSON), 403 (incompatible JSON) or 410 (too many
+batch messages). The token ``POSTMARK_API_TEST`` succeeds without delivering, as on Postmark.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from datetime import UTC, datetime
+from email.utils import getaddresses
+from typing import Any
+
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from fakeservices.email.compose import Mailbox, OutAttachment, Outgoing, to_stored
+from fakeservices.email.http_common import read_body, strict_b64decode
+from fakeservices.email.model import Inbox, valid_address
+
+TOKEN_HEADER = "x-postmark-server-token"
+TEST_TOKEN = "POSTMARK_API_TEST"
+MAX_BATCH = 500
+MAX_RECIPIENTS = 50
+
+MSG_BAD_TOKEN = (
+    "The Server Token you provided in the X-Postmark-Server-Token request header was invalid. "
+    "Please verify that you are using a valid token."
+)
+MSG_INVALID_JSON = "Received invalid JSON input."
+MSG_INCOMPATIBLE_JSON = (
+    "The JSON input you provided is syntactically correct, but still not the one we expect."
+)
+MSG_TOO_LARGE = "The message size exceeds the maximum allowed size."
+
+# ErrorCode Postmark uses with each HTTP status (for injected faults).
+_CODES = {401: 10, 422: 300, 429: 429}
+
+
+def error(status: int, code: int, message: str) -> JSONResponse:
+    return JSONResponse({"ErrorCode": code, "Message": message}, status_code=status)
+
+
+def error_response(status: int, message: str) -> Response:
+    return error(status, _CODES.get(status, status), message)
+
+
+def submitted_at(ts: float) -> str:
+    """``2014-02-17T07:25:01.4178645+00:00`` (seven fractional digits, as .NET prints it)."""
+    dt = datetime.fromtimestamp(ts, UTC)
+    return f"{dt:%Y-%m-%dT%H:%M:%S}.{dt.microsecond:06d}0+00:00"
+
+
+class Invalid(Exception):
+    """One message's validation failure (ErrorCode 300 unless told)."""
+
+    def __init__(self, message: str, code: int = 300) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def _mailboxes(value: Any, label: str) -> list[Mailbox]:
+    if value is None or value == "":
+        return []
+    if not isinstance(value, str):
+        raise Invalid(f"Invalid '{label}' address: '{value}'.")
+    found = []
+    for name, addr in getaddresses([value]):
+        if not addr and not name:
+            continue
+        if not valid_address(addr):
+            raise Invalid(f"Invalid '{label}' address: '{(addr or name).strip()}'.")
+        found.append(Mailbox(addr, name or None))
+    return found
+
+
+def build(data: dict[str, Any]) -> Outgoing:
+    """One Postmark message -> Outgoing, or raise :class:`Invalid`."""
+    from_value = data.get("From")
+    if not isinstance(from_value, str) or not from_value.strip():
+        raise Invalid("Invalid 'From' value.")
+    try:
+        senders = _mailboxes(from_value, "From")
+    except Invalid:
+        raise Invalid("Invalid 'From' value.") from None
+    if len(senders) != 1:
+        raise Invalid("Invalid 'From' value.")
+    to = _mailboxes(data.get("To"), "To")
+    cc = _mailboxes(data.get("Cc"), "Cc")
+    bcc = _mailboxes(data.get("Bcc"), "Bcc")
+    if not (to or cc or bcc):
+        raise Invalid("Zero recipients specified")
+    if len(to) + len(cc) + len(bcc) > MAX_RECIPIENTS:
+        raise Invalid(f"Too many recipients. The maximum is {MAX_RECIPIENTS}.")
+    text, html = data.get("TextBody"), data.get("HtmlBody")
+    text = text if isinstance(text, str) and text else None
+    html = html if isinstance(html, str) and html else None
+    template = data.get("TemplateId") or data.get("TemplateAlias")
+    if text is None and html is None and template is None:
+        raise Invalid("Provide either email TextBody or HtmlBody or both.")
+    headers: list[tuple[str, str]] = []
+    raw_headers = data.get("Headers")
+    if isinstance(raw_headers, list):
+        for h in raw_headers:
+            if isinstance(h, dict) and isinstance(h.get("Name"), str):
+                headers.append((h["Name"], str(h.get("Value", ""))))
+    elif raw_headers is not None:
+        raise Invalid("Invalid 'Headers' value.", 403)
+    attachments = _attachments(data.get("Attachments"))
+    reply_to = _mailboxes(data.get("ReplyTo"), "ReplyTo")
+    tag = data.get("Tag")
+    subject = data.get("Subject")
+    metadata = data.get("Metadata")
+    return Outgoing(
+        sender=senders[0],
+        to=to,
+        cc=cc,
+        bcc=bcc,
+        reply_to=reply_to,
+        subject=subject if isinstance(subject, str) else None,
+        text=text,
+        html=html,
+        headers=headers,
+        attachments=attachments,
+        tags=[tag] if isinstance(tag, str) and tag else [],
+        extra={
+            "variables": metadata if isinstance(metadata, dict) else {},
+            "message_stream": data.get("MessageStream") or "outbound",
+            "template_id": template,
+            "template_data": data.get("TemplateModel"),
+        },
+    )
+
+
+def _attachments(value: Any) -> list[OutAttachment]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise Invalid("Invalid 'Attachments' value.", 403)
+    found = []
+    for att in value:
+        if not isinstance(att, dict) or not isinstance(att.get("Name"), str) or not att["Name"]:
+            raise Invalid("Attachment name is required.")
+        content = att.get("Content")
+        data = strict_b64decode(content) if isinstance(content, str) else None
+        if data is None:
+            raise Invalid(f"Invalid attachment content for '{att['Name']}': not base64.")
+        cid = att.get("ContentID") or att.get("ContentId")
+        cid_s = str(cid).removeprefix("cid:") if cid else None
+        ctype = att.get("ContentType")
+        found.append(
+            OutAttachment(
+                data=data,
+                filename=att["Name"],
+                content_type=ctype
+                if isinstance(ctype, str) and ctype
+                else "application/octet-stream",
+                disposition="inline" if cid_s else "attachment",
+                content_id=cid_s,
+            )
+        )
+    return found
+
+
+class PostmarkApi:
+    def __init__(self, inbox: Inbox, max_bytes: int) -> None:
+        self.inbox = inbox
+        self.max_bytes = max_bytes
+
+    @staticmethod
+    def account_of(headers: Headers) -> str:
+        return (headers.get(TOKEN_HEADER) or "").strip()
+
+    def routes(self) -> list[BaseRoute]:
+        return [
+            Route("/email", self.send, methods=["POST"]),
+            Route("/email/batch", self.batch, methods=["POST"]),
+        ]
+
+    async def _body(self, request: Request) -> tuple[str, Any] | Response:
+        token = (request.headers.get(TOKEN_HEADER) or "").strip()
+        if not token:
+            return error(401, 10, MSG_BAD_TOKEN)
+        body = await read_body(request, self.max_bytes)
+        if body is None:
+            return error(413, 300, MSG_TOO_LARGE)
+        try:
+            return token, json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return error(422, 402, MSG_INVALID_JSON)
+
+    def _accept(self, token: str, data: dict[str, Any], now: float) -> dict[str, Any]:
+        out = build(data)
+        message_id = str(uuid.uuid4())
+        out.message_id = f"<{message_id}@postmark.fakeservices>"
+        out.extra["provider_message_id"] = message_id
+        if token != TEST_TOKEN:
+            self.inbox.add(to_stored(out, account=token, source="postmark", received_at=now))
+        return {
+            "To": data.get("To") or "",
+            "SubmittedAt": submitted_at(now),
+            "MessageID": message_id,
+            "ErrorCode": 0,
+            "Message": "OK",
+        }
+
+    async def send(self, request: Request) -> Response:
+        got = await self._body(request)
+        if isinstance(got, Response):
+            return got
+        token, data = got
+        if not isinstance(data, dict):
+            return error(422, 403, MSG_INCOMPATIBLE_JSON)
+        try:
+            return JSONResponse(self._accept(token, data, time.time()))
+        except Invalid as exc:
+            return error(422, exc.code, exc.message)
+
+    async def batch(self, request: Request) -> Response:
+        got = await self._body(request)
+        if isinstance(got, Response):
+            return got
+        token, data = got
+        if not isinstance(data, list):
+            return error(422, 403, MSG_INCOMPATIBLE_JSON)
+        if len(data) > MAX_BATCH:
+            return error(
+                422, 410, "You may only send up to 500 messages in a single batched request."
+            )
+        now = time.time()
+        results: list[dict[str, Any]] = []
+        for item in data:
+            if not isinstance(item, dict):
+                results.append({"ErrorCode": 403, "Message": MSG_INCOMPATIBLE_JSON})
+                continue
+            try:
+                results.append(self._accept(token, item, now))
+            except Invalid as exc:
+                results.append({"ErrorCode": exc.code, "Message": exc.message})
+        return JSONResponse(results)
