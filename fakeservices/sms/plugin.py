@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
@@ -15,7 +16,7 @@ from fakeservices.sms.admin import sms_readback
 from fakeservices.sms.errors import for_status
 from fakeservices.sms.lifecycle import Lifecycle
 from fakeservices.sms.model import Message, SmsModel
-from fakeservices.sms.wire import PREFIX, SmsWire
+from fakeservices.sms.wire import FORM_TYPE, PREFIX, SmsWire
 
 _ACCOUNTS = f"{PREFIX}/Accounts/"
 
@@ -46,6 +47,17 @@ class SmsService(FakeService):
             return ""
         account = path[len(_ACCOUNTS) :].split("/", 1)[0]
         return account.removesuffix(".json")
+
+    def addresses(
+        self, service: str, headers: Headers, body: bytes
+    ) -> tuple[str | None, list[str]]:
+        """``From`` and ``To`` of a form-encoded Message create (for fault rules' from/to)."""
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != FORM_TYPE or not body:
+            return None, []
+        params = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+        senders = params.get("From") or []
+        return (senders[0] if senders else None), [to for to in params.get("To", []) if to]
 
     def stores(self) -> dict[str, Store[Any]]:
         return {"sms": self.store}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 import pytest
+from starlette.datastructures import Headers
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
@@ -228,3 +230,24 @@ def test_every_request_is_journaled(
         ("GET", 401),
     ]
     assert all(e["service"] == "sms" and e["account"] == twilio.sid for e in entries)
+
+
+def test_native_error_envelope_for_faults(server: EmbeddedServer) -> None:
+    [sms] = [s for s in server.runtime.services if s.name == "sms"]
+    for status, code in ((500, 20500), (429, 20429), (401, 20003), (418, 418)):
+        r = sms.error_response("sms", status, "boom")
+        assert r.status_code == status
+        assert json.loads(bytes(r.body)) == {
+            "code": code,
+            "message": "boom",
+            "more_info": f"https://www.twilio.com/docs/errors/{code}",
+            "status": status,
+        }
+
+
+def test_addresses_for_fault_matching(server: EmbeddedServer) -> None:
+    [sms] = [s for s in server.runtime.services if s.name == "sms"]
+    form = Headers({"content-type": "application/x-www-form-urlencoded"})
+    body = b"To=%2B15558675310&From=%2B15005550006&Body=x"
+    assert sms.addresses("sms", form, body) == ("+15005550006", ["+15558675310"])
+    assert sms.addresses("sms", Headers({"content-type": "application/json"}), body) == (None, [])
