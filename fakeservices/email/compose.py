@@ -9,6 +9,7 @@ and HTML, Bcc, tags) plus what parsing the rendering yields (headers, attachment
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from email.utils import format_datetime, formatdate
 from typing import Any
 
 from fakeservices.email.mime import parse_message
-from fakeservices.email.model import StoredEmail
+from fakeservices.email.model import Inbox, StoredEmail
 
 OCTET = "application/octet-stream"
 
@@ -185,3 +186,24 @@ def to_stored(
         reply_to=[m.email for m in out.reply_to],
         extra=dict(out.extra),
     )
+
+
+# Sends bigger than this are rendered and parsed off the event loop.
+THREAD_BYTES = 256 * 1024
+
+
+async def store_all(
+    inbox: Inbox, outs: list[Outgoing], *, account: str, source: str, body_size: int
+) -> list[StoredEmail]:
+    """Render and store each message; big ones are rendered in a worker thread."""
+    now = time.time()
+    stored: list[StoredEmail] = []
+    for out in outs:
+        if body_size > THREAD_BYTES:
+            item = await asyncio.to_thread(
+                to_stored, out, account=account, source=source, received_at=now
+            )
+        else:
+            item = to_stored(out, account=account, source=source, received_at=now)
+        stored.append(inbox.add(item))
+    return stored

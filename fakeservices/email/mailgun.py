@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
@@ -25,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from fakeservices.email.compose import Mailbox, OutAttachment, Outgoing, to_stored
+from fakeservices.email.compose import Mailbox, OutAttachment, Outgoing, store_all
 from fakeservices.email.http_common import basic_credentials, read_body
 from fakeservices.email.model import Inbox, valid_address
 
@@ -163,9 +162,9 @@ class MailgunApi:
             return error_response(400, result)
         testmode, messages, message_id = result
         if not testmode:
-            now = time.time()
-            for out in messages:
-                self.inbox.add(to_stored(out, account=key, source="mailgun", received_at=now))
+            await store_all(
+                self.inbox, messages, account=key, source="mailgun", body_size=len(body)
+            )
         return JSONResponse({"id": message_id, "message": MSG_QUEUED})
 
 

@@ -8,7 +8,6 @@ body and ``X-Message-Id``; sandbox mode answers ``200`` and stores nothing. Erro
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from starlette.datastructures import Headers
@@ -17,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from fakeservices.core.ids import token
-from fakeservices.email.compose import Mailbox, OutAttachment, Outgoing, to_stored
+from fakeservices.email.compose import Mailbox, OutAttachment, Outgoing, store_all
 from fakeservices.email.http_common import bearer_token, read_body, strict_b64decode
 from fakeservices.email.model import Inbox, valid_address
 
@@ -189,11 +188,10 @@ class SendGridApi:
         if sandbox:
             return Response(status_code=200)
         message_id = token(16)[:22]
-        now = time.time()
         for index, out in enumerate(messages):
             out.message_id = f"<{message_id}.{index}@sendgrid.fakeservices>"
             out.extra["provider_message_id"] = message_id
-            self.inbox.add(to_stored(out, account=key, source="sendgrid", received_at=now))
+        await store_all(self.inbox, messages, account=key, source="sendgrid", body_size=len(body))
         return Response(status_code=202, headers={"X-Message-Id": message_id})
 
 
