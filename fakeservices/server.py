@@ -16,6 +16,7 @@ import uvicorn
 from fakeservices import __version__
 from fakeservices.app import build_app
 from fakeservices.core.config import Config
+from fakeservices.core.disconnect import TransportTap
 from fakeservices.core.registry import BUILTIN_SERVICES
 from fakeservices.core.runtime import Runtime
 from fakeservices.core.smtp import SmtpListener
@@ -94,7 +95,7 @@ class Server:
         self.runtime.http_port = http_sock.getsockname()[1]
         self.runtime.smtp_port = smtp_sock.getsockname()[1]
         uv_config = uvicorn.Config(
-            self.app,
+            TransportTap(self.app),
             lifespan="off",
             access_log=False,
             log_config=None,

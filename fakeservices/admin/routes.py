@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from fakeservices import __version__
+from fakeservices.admin.faults import FaultRoutes
 from fakeservices.core.errors import bad_param
 from fakeservices.core.journal import JournalEntry, entry_filter, status_matcher
 from fakeservices.core.openapi import Param
@@ -19,7 +20,7 @@ from fakeservices.core.readback import Readback
 from fakeservices.core.runtime import Runtime
 
 # Services that `POST /__admin/reset?service=` names beyond the fakes themselves.
-CORE_RESETTABLE = ("journal",)
+CORE_RESETTABLE = ("faults", "journal")
 
 
 def journal_filters(q: Query) -> Any:
@@ -147,6 +148,8 @@ class AdminCore:
             if fake.name in names:
                 fake.reset(account)
                 self.runtime.deliveries.clear(_deliveries_of(fake.name, account))
+        if "faults" in names:
+            self.runtime.faults.reset(account)
         if "journal" in names:
             store = self.runtime.journal.store
             store.clear(None if account is None else (lambda e: e.account == account))
@@ -178,4 +181,5 @@ class AdminCore:
             Route("/openapi.json", self.openapi, methods=["GET"]),
             *self.requests.routes(doc),
             *self.deliveries.routes(doc),
+            *FaultRoutes(self.runtime.faults).routes(doc),
         ]

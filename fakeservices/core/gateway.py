@@ -12,8 +12,25 @@ import time
 from typing import Any
 
 from starlette.datastructures import Headers
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from fakeservices.core.disconnect import (
+    TRANSPORT_KEY,
+    disconnected,
+    reset_connection,
+    until_disconnect,
+)
+from fakeservices.core.faults import (
+    DelayAction,
+    DropAction,
+    ErrorAction,
+    FaultContext,
+    FaultRule,
+    MalformedAction,
+    TimeoutAction,
+)
+from fakeservices.core.registry import FakeService
 from fakeservices.core.runtime import Runtime
 
 log = logging.getLogger("fakeservices.http")
@@ -21,6 +38,9 @@ log = logging.getLogger("fakeservices.http")
 ADMIN_PREFIX = "/__admin"
 #: Status recorded when the client went away before any response was sent (nginx's convention).
 CLIENT_CLOSED = 499
+#: Status recorded when an injected fault sent no response at all (drop, timeout).
+NO_RESPONSE = 0
+MALFORMED_BODY = b'{"object": "fault", "message": "this body was cut short by an injected fault'
 
 
 class ServiceGateway:
@@ -68,11 +88,28 @@ class ServiceGateway:
             await send(message)
 
         try:
-            await self.app(scope, capture_receive, capture_send)
+            rule = None
+            if routed is not None and runtime.faults.rules:
+                rule, receive = await self._pick_fault(routed[0], service, account, scope, receive)
+            if rule is None:
+                await self.app(scope, capture_receive, capture_send)
+            else:
+                state["fault"] = rule.brief()
+                runtime.metrics.inc(
+                    "fakeservices_faults_fired_total", service=service, type=rule.spec.action.type
+                )
+                await self._apply(
+                    rule,
+                    routed[0] if routed else None,
+                    service,
+                    scope,
+                    capture_receive,
+                    capture_send,
+                )
         finally:
             duration_ms = (time.perf_counter() - t0) * 1000
-            final_status = status or CLIENT_CLOSED
             fault = state.get("fault")
+            final_status = status or (NO_RESPONSE if fault else CLIENT_CLOSED)
             runtime.journal.record(
                 service=service,
                 method=method,
@@ -98,3 +135,105 @@ class ServiceGateway:
                     duration_ms,
                     f" fault={fault['type']}" if fault else "",
                 )
+
+    async def _pick_fault(
+        self, fake: FakeService, service: str, account: str, scope: Scope, receive: Receive
+    ) -> tuple[FaultRule | None, Receive]:
+        """The rule that fires for this request, if any; reads the body only if a rule needs it."""
+        faults = self.runtime.faults
+        ctx = FaultContext(service, account, method=scope["method"], path=scope["path"])
+        if faults.needs_addresses(service):
+            body, receive = await buffer_body(receive)
+            sender, recipients = fake.addresses(service, Headers(scope=scope), body)
+            ctx.sender, ctx.recipients = sender, tuple(recipients)
+        return faults.pick(ctx), receive
+
+    async def _apply(
+        self,
+        rule: FaultRule,
+        fake: FakeService | None,
+        service: str,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        action = rule.spec.action
+        runtime = self.runtime
+        if isinstance(action, DelayAction):
+            await runtime.hold(action.seconds(rule.rng))
+            await self.app(scope, receive, send)
+        elif isinstance(action, ErrorAction):
+            await error_response(rule, action, fake, service)(scope, receive, send)
+        elif isinstance(action, MalformedAction):
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(MALFORMED_BODY)).encode()),
+                        (b"connection", b"close"),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": MALFORMED_BODY})
+        elif isinstance(action, TimeoutAction):
+            # Held open, answering nothing, until the client gives up or --hold-seconds pass.
+            await until_disconnect(receive, runtime.hold(runtime.config.hold_seconds))
+            self._drop(scope)
+            await disconnected(receive)
+        elif isinstance(action, DropAction):
+            self._drop(scope)
+            await disconnected(receive)
+        else:  # smtp_reply never matches an HTTP request
+            await self.app(scope, receive, send)
+
+    @staticmethod
+    def _drop(scope: Scope) -> None:
+        transport = scope.get(TRANSPORT_KEY)
+        if transport is None:
+            raise RuntimeError("drop needs the TransportTap in front of the app")
+        reset_connection(transport)
+
+
+def error_response(
+    rule: FaultRule, action: ErrorAction, fake: FakeService | None, service: str
+) -> Response:
+    """The rule's own body, or the fake's native error envelope for the status."""
+    if action.body is None:
+        message = f"Injected fault {rule.id}: HTTP {action.status}"
+        if fake is None:
+            response: Response = JSONResponse(
+                {"error": {"code": "fault", "message": message}}, status_code=action.status
+            )
+        else:
+            response = fake.error_response(service, action.status, message)
+    elif isinstance(action.body, str):
+        response = Response(action.body, status_code=action.status, media_type="text/plain")
+    else:
+        response = JSONResponse(action.body, status_code=action.status)
+    response.headers.update(action.headers)
+    return response
+
+
+async def buffer_body(receive: Receive) -> tuple[bytes, Receive]:
+    """Read the whole request body; return it and a ``receive`` that replays it."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay

@@ -8,8 +8,7 @@ items match or 408 with ``matched`` and the ``recent`` near misses.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -17,13 +16,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from fakeservices.core.disconnect import until_disconnect
 from fakeservices.core.errors import AdminError
 from fakeservices.core.openapi import ApiDoc, Param
 from fakeservices.core.query import Query
 from fakeservices.core.store import Page, Record, Store
 
 T = TypeVar("T", bound=Record)
-R = TypeVar("R")
 
 MAX_WAIT_SECONDS = 120.0
 
@@ -99,7 +98,9 @@ class Readback(Generic[T]):
         count = q.integer("count", 1, 1, 10_000)
         timeout = q.number("timeout", 10.0, 0.0, MAX_WAIT_SECONDS)
         q.done()
-        result = await until_disconnect(request, self.store.wait(pred, count, after, timeout))
+        result = await until_disconnect(
+            request.receive, self.store.wait(pred, count, after, timeout)
+        )
         if result is None:  # the client went away; nobody reads this response
             return Response(status_code=499)
         if result.satisfied:
@@ -157,26 +158,3 @@ class Readback(Generic[T]):
             Route(f"{base}/{{id}}", self.get, methods=["GET"]),
             Route(f"{base}/{{id}}", self.delete_one, methods=["DELETE"]),
         ]
-
-
-async def _disconnected(request: Request) -> None:
-    while True:
-        message = await request.receive()
-        if message["type"] == "http.disconnect":
-            return
-
-
-async def until_disconnect(request: Request, work: Coroutine[Any, Any, R]) -> R | None:
-    """Run ``work`` unless the client disconnects first (then cancel it and return None)."""
-    task = asyncio.ensure_future(work)
-    watcher = asyncio.ensure_future(_disconnected(request))
-    try:
-        await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for t in (watcher, task):
-            if not t.done():
-                t.cancel()
-        await asyncio.gather(watcher, task, return_exceptions=True)
-    if task.cancelled():
-        return None
-    return task.result()

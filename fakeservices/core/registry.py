@@ -21,7 +21,10 @@ if TYPE_CHECKING:
     from fakeservices.core.store import Store
 
 # Fakes shipped with fakeservices, in the order their routes are tried.
-BUILTIN_SERVICES: tuple[str, ...] = ("fakeservices.sms", "fakeservices.email")
+BUILTIN_SERVICES: tuple[str, ...] = (
+    "fakeservices.sms",
+    "fakeservices.email",
+)
 
 
 class SmtpMessage(Protocol):
@@ -73,6 +76,16 @@ class FakeService:
 
     def reset(self, account: str | None) -> None:
         """Forget everything (or everything of one account)."""
+
+    def fault_groups(self) -> dict[str, tuple[str, ...]]:
+        """Service names fault rules may use for this fake -> the journal services each covers."""
+        return {self.name: (self.name,)}
+
+    def addresses(
+        self, service: str, headers: Headers, body: bytes
+    ) -> tuple[str | None, list[str]]:
+        """Sender and recipients of a request, for fault rules that match ``from``/``to``."""
+        return None, []
 
     def error_response(self, service: str, status: int, message: str) -> Response:
         """This fake's native error envelope for ``status`` (used by injected faults)."""

@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from fakeservices.core.config import Config
+from fakeservices.core.faults import FaultEngine
 from fakeservices.core.journal import Journal
 from fakeservices.core.metrics import Metrics
 from fakeservices.core.openapi import ApiDoc
@@ -34,6 +35,10 @@ class Runtime:
             self.deliveries, config.delivery_attempts, config.delivery_backoff_seconds
         )
         self.services: list[FakeService] = load_services(self, services)
+        groups: dict[str, tuple[str, ...]] = {}
+        for service in self.services:
+            groups.update(service.fault_groups())
+        self.faults = FaultEngine(config.fault_seed, groups)
 
     def new_store(self, name: str) -> Store[Any]:
         """A store capped by ``--max-messages`` on the shared clock."""

@@ -14,9 +14,19 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from fakeservices import __version__
+from fakeservices.core.disconnect import reset_connection
+from fakeservices.core.faults import (
+    DelayAction,
+    DropAction,
+    FaultContext,
+    FaultRule,
+    SmtpReplyAction,
+    SmtpStage,
+    TimeoutAction,
+)
 from fakeservices.core.registry import SmtpHandler
 from fakeservices.core.runtime import Runtime
 
@@ -59,7 +69,131 @@ class SmtpGateway:
         self.runtime = runtime
         self.handler = handler
 
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+    # -- fault points ------------------------------------------------------------------------
+    async def fault(
+        self,
+        server: FakeSMTP,
+        stage: SmtpStage,
+        session: Session,
+        sender: str | None,
+        recipients: list[str],
+    ) -> str | None:
+        """Apply the rule that fires at ``stage``, if any: the reply to send instead, or None.
+
+        A delay returns None after waiting (the command then proceeds normally); drop and timeout
+        close the connection and return a reply nobody will read.
+        """
+        faults = self.runtime.faults
+        if not faults.rules:
+            return None
+        account = session_account(session)
+        ctx = FaultContext(
+            "smtp", account, stage=stage, sender=sender, recipients=tuple(recipients)
+        )
+        rule = faults.pick(ctx)
+        if rule is None:
+            return None
+        self.runtime.metrics.inc(
+            "fakeservices_faults_fired_total", service="smtp", type=rule.spec.action.type
+        )
+        t0 = time.perf_counter()
+        started = time.time()
+        action = rule.spec.action
+        reply: str | None
+        if isinstance(action, SmtpReplyAction):
+            reply = action.reply()
+        elif isinstance(action, DelayAction):
+            await self.runtime.hold(action.seconds(rule.rng))
+            reply = None
+        elif isinstance(action, TimeoutAction):
+            await server.hold_open(self.runtime.hold(self.runtime.config.hold_seconds))
+            server.abort()
+            reply = "421 4.4.2 Connection timed out"
+        elif isinstance(action, DropAction):
+            server.abort()
+            reply = "421 4.4.2 Connection dropped"
+        else:  # HTTP-only actions never match an SMTP stage
+            return None
+        dropped = isinstance(action, (TimeoutAction, DropAction))
+        self.record_fault(rule, stage, account, sender, recipients, reply, dropped, started, t0)
+        return reply
+
+    def record_fault(
+        self,
+        rule: FaultRule,
+        stage: SmtpStage,
+        account: str,
+        sender: str | None,
+        recipients: list[str],
+        reply: str | None,
+        dropped: bool,
+        started: float,
+        t0: float,
+    ) -> None:
+        code = 0 if dropped or reply is None else int(reply[:3])
+        self.runtime.journal.record(
+            service="smtp",
+            method=stage.upper(),
+            path="smtp",
+            account=account,
+            status=code,
+            started_at=started,
+            duration_ms=(time.perf_counter() - t0) * 1000,
+            fault=rule.brief(),
+            response_body=(reply or "").encode() if not dropped else b"",
+            detail={"mail_from": sender, "rcpt_to": recipients},
+        )
+
+    # -- aiosmtpd handler hooks ----------------------------------------------------------------
+    async def handle_EHLO(
+        self,
+        server: FakeSMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        reply = await self.fault(server, "ehlo", session, None, [])
+        if reply is not None:
+            return [reply]
+        session.host_name = hostname
+        return responses
+
+    async def handle_HELO(
+        self, server: FakeSMTP, session: Session, envelope: Envelope, hostname: str
+    ) -> Any:
+        # HELO is the same greeting stage as EHLO (smtplib falls back to it when EHLO fails).
+        reply = await self.fault(server, "ehlo", session, None, [])
+        return MISSING if reply is None else reply
+
+    async def handle_MAIL(
+        self,
+        server: FakeSMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        mail_options: list[str],
+    ) -> Any:
+        reply = await self.fault(server, "mail", session, address, [])
+        return MISSING if reply is None else reply
+
+    async def handle_RCPT(
+        self,
+        server: FakeSMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> Any:
+        reply = await self.fault(server, "rcpt", session, envelope.mail_from, [address])
+        return MISSING if reply is None else reply
+
+    async def handle_DATA(self, server: FakeSMTP, session: Session, envelope: Envelope) -> str:
+        reply = await self.fault(
+            server, "data", session, envelope.mail_from, list(envelope.rcpt_tos)
+        )
+        if reply is not None:
+            return reply
         started = time.time()
         t0 = time.perf_counter()
         data: bytes = envelope.original_content or b""
@@ -121,9 +255,13 @@ class SmtpGateway:
 class FakeSMTP(SMTP):
     """aiosmtpd's SMTP protocol, tracking open connections so shutdown can close them."""
 
-    def __init__(self, connections: set[FakeSMTP], *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self, connections: set[FakeSMTP], gateway: SmtpGateway, *args: Any, **kwargs: Any
+    ) -> None:
+        super().__init__(gateway, *args, **kwargs)
         self._connections = connections
+        self._gateway = gateway
+        self._hung_up = asyncio.Event()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._connections.add(self)
@@ -131,11 +269,35 @@ class FakeSMTP(SMTP):
 
     def connection_lost(self, error: Exception | None) -> None:
         self._connections.discard(self)
+        self._hung_up.set()
         super().connection_lost(error)
 
+    async def _handle_client(self) -> None:
+        # The "connect" fault point: before the greeting.
+        assert self.session is not None
+        reply = await self._gateway.fault(self, "connect", self.session, None, [])
+        if reply is not None:
+            if self.transport is not None and not self.transport.is_closing():
+                await self.push(reply)
+                self.transport.close()
+            return
+        await super()._handle_client()
+
+    async def hold_open(self, hold: Any) -> None:
+        """Wait for ``hold`` (a coroutine) or for the client to hang up, whichever is first."""
+        task = asyncio.ensure_future(hold)
+        closed = asyncio.ensure_future(self._hung_up.wait())
+        try:
+            await asyncio.wait({task, closed}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for t in (task, closed):
+                t.cancel()
+            await asyncio.gather(task, closed, return_exceptions=True)
+
     def abort(self) -> None:
+        """Close at once, with a TCP RST."""
         if self.transport is not None:
-            self.transport.close()
+            reset_connection(self.transport)
 
 
 class SmtpListener:
