@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from twilio.base.exceptions import TwilioRestException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
 from twilio.rest import Client
 
 from fakeservices.server import EmbeddedServer
@@ -82,3 +86,28 @@ def test_env_credentials(server: EmbeddedServer, monkeypatch: pytest.MonkeyPatch
     assert (
         client.messages.create(to="+15558675310", from_="+15005550006", body="e").account_sid == sid
     )
+
+
+def test_redirecting_http_client_covers_region_and_edge(
+    server: EmbeddedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The documented alternative: rewrite every *.twilio.com URL in a TwilioHttpClient."""
+    monkeypatch.setenv("TWILIO_REGION", "ie1")
+    target = httpx.URL(server.url)
+
+    class Redirect(TwilioHttpClient):
+        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
+            parsed = httpx.URL(url)
+            if parsed.host.endswith(".twilio.com"):
+                url = str(
+                    parsed.copy_with(scheme=target.scheme, host=target.host, port=target.port)
+                )
+            return super().request(method, url, *args, **kwargs)
+
+    sid = new_sid()
+    client = Client(sid, "token", http_client=Redirect())
+    m = client.messages.create(to="+15558675310", from_="+15005550006", body="redirected")
+    assert client.messages(m.sid).fetch().body == "redirected"
+    client.messages.create(to="+15558675310", from_="+15005550006", body="two")
+    # Paging links come back as api.twilio.com URLs: the redirect covers them as well.
+    assert [x.body for x in client.messages.list(page_size=1)] == ["two", "redirected"]

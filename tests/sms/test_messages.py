@@ -127,12 +127,19 @@ def test_list_filters_by_date_sent(twilio: Twilio, admin: httpx.Client) -> None:
     assert len(c.messages.list(date_sent_after=(today + timedelta(days=1)).isoformat())) == 0
 
 
-def test_paging_over_several_pages(server: EmbeddedServer, twilio: Twilio) -> None:
+def test_paging_over_several_pages(
+    server: EmbeddedServer, twilio: Twilio, admin: httpx.Client
+) -> None:
     c = twilio.client
     bodies = [f"m{i}" for i in range(7)]
     for b in bodies:
         c.messages.create(to="+15550000001", from_="+15005550006", body=b)
     newest_first = list(reversed(bodies))
+    wait_for(admin, twilio.sid, "delivered", count=len(bodies))
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    # Filters (here DateSent>) are carried into every paging link.
+    paged = c.messages.list(date_sent_after=hour_ago, to="+15550000001", page_size=2)
+    assert [m.body for m in paged] == newest_first
     assert [m.body for m in c.messages.list(limit=5, page_size=2)] == newest_first[:5]
     assert [m.body for m in c.messages.stream(page_size=3)] == newest_first
     assert [m.body for m in c.messages.list(limit=3)] == newest_first[:3]
