@@ -261,3 +261,16 @@ def build(form: Form, domain: str) -> str | tuple[bool, list[Outgoing], str]:
         subs = recipient_vars.get(box.email, {})
         messages.append(outgoing([box], subs if isinstance(subs, dict) else {}))
     return testmode, messages, message_id
+
+
+def request_addresses(content_type: str, body: bytes) -> tuple[str | None, list[str]]:
+    """``from`` and the to/cc/bcc addresses of a messages request (for fault matching)."""
+    try:
+        form = parse_form(content_type, body)
+    except FormError:
+        return None, []
+    senders = [a for _, a in getaddresses(form.all("from")) if a]
+    recipients = [
+        a for _, a in getaddresses(form.all("to") + form.all("cc") + form.all("bcc")) if a
+    ]
+    return (senders[0] if senders else None), recipients

@@ -58,6 +58,22 @@ class EmailService(FakeService):
             return self.postmark.account_of(headers)
         return ""
 
+    def fault_groups(self) -> dict[str, tuple[str, ...]]:
+        """``email-http`` covers every send API; each provider can also be named alone."""
+        return {"email-http": HTTP_SERVICES, **{name: (name,) for name in HTTP_SERVICES}}
+
+    def addresses(
+        self, service: str, headers: Headers, body: bytes
+    ) -> tuple[str | None, list[str]]:
+        """Sender and recipients of a send request, for fault rules matching ``from``/``to``."""
+        if service == "sendgrid":
+            return sendgrid.request_addresses(body)
+        if service == "mailgun":
+            return mailgun.request_addresses(headers.get("content-type", ""), body)
+        if service == "postmark":
+            return postmark.request_addresses(body)
+        return None, []
+
     def stores(self) -> dict[str, Store[Any]]:
         return {"emails": self.inbox.store}
 

@@ -256,3 +256,24 @@ class PostmarkApi:
             results.append(result)
         await self._store(token, accepted, size)
         return JSONResponse(results)
+
+
+def request_addresses(body: bytes) -> tuple[str | None, list[str]]:
+    """``From`` and the To/Cc/Bcc addresses of an email or batch body (for fault matching)."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None, []
+    items = data if isinstance(data, list) else [data]
+    sender: str | None = None
+    recipients: list[str] = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        from_value = item.get("From")
+        if sender is None and isinstance(from_value, str):
+            found = [a for _, a in getaddresses([from_value]) if a]
+            sender = found[0] if found else None
+        values = [item.get(k) for k in ("To", "Cc", "Bcc")]
+        recipients += [a for _, a in getaddresses([v for v in values if isinstance(v, str)]) if a]
+    return sender, recipients

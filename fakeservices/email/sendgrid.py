@@ -465,3 +465,26 @@ def _attachments(v: _Validator, value: Any) -> list[OutAttachment]:
                 )
             )
     return found
+
+
+def request_addresses(body: bytes) -> tuple[str | None, list[str]]:
+    """Sender and every personalization's recipients of a mail/send body (for fault matching)."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None, []
+    if not isinstance(data, dict):
+        return None, []
+    sender = data.get("from")
+    from_addr = sender.get("email") if isinstance(sender, dict) else None
+    recipients: list[str] = []
+    personalizations = data.get("personalizations")
+    for p in personalizations if isinstance(personalizations, list) else []:
+        if not isinstance(p, dict):
+            continue
+        for kind in ("to", "cc", "bcc"):
+            group = p.get(kind)
+            for box in group if isinstance(group, list) else []:
+                if isinstance(box, dict) and isinstance(box.get("email"), str):
+                    recipients.append(box["email"])
+    return (from_addr if isinstance(from_addr, str) else None), recipients

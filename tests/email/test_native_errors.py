@@ -1,0 +1,61 @@
+"""What the fault engine gets from the email fake: native error envelopes and request addresses."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from starlette.datastructures import Headers
+
+from fakeservices.email.plugin import EmailService
+from fakeservices.server import EmbeddedServer
+
+
+@pytest.fixture
+def fake(server: EmbeddedServer) -> EmailService:
+    [email] = [s for s in server.runtime.services if s.name == "email"]
+    assert isinstance(email, EmailService)
+    return email
+
+
+def test_native_error_envelopes(fake: EmailService) -> None:
+    sg = fake.error_response("sendgrid", 429, "Too many requests")
+    assert sg.status_code == 429
+    assert json.loads(bytes(sg.body)) == {
+        "errors": [{"message": "Too many requests", "field": None, "help": None}]
+    }
+    mg = fake.error_response("mailgun", 500, "boom")
+    assert mg.status_code == 500 and json.loads(bytes(mg.body)) == {"message": "boom"}
+    mg401 = fake.error_response("mailgun", 401, "x")
+    assert mg401.status_code == 401 and bytes(mg401.body) == b"Forbidden"
+    pm = fake.error_response("postmark", 401, "bad token")
+    assert json.loads(bytes(pm.body)) == {"ErrorCode": 10, "Message": "bad token"}
+    pm422 = fake.error_response("postmark", 422, "invalid")
+    assert json.loads(bytes(pm422.body))["ErrorCode"] == 300
+
+
+def test_fault_groups_and_request_addresses(fake: EmailService) -> None:
+    groups = fake.fault_groups()
+    assert groups["email-http"] == ("sendgrid", "mailgun", "postmark")
+    assert groups["postmark"] == ("postmark",)
+    sg_body = json.dumps(
+        {
+            "from": {"email": "a@example.com"},
+            "personalizations": [
+                {"to": [{"email": "b@example.com"}], "bcc": [{"email": "c@example.com"}]}
+            ],
+        }
+    ).encode()
+    assert fake.addresses("sendgrid", Headers(), sg_body) == (
+        "a@example.com",
+        ["b@example.com", "c@example.com"],
+    )
+    form = Headers({"content-type": "application/x-www-form-urlencoded"})
+    mg_body = b"from=A+%3Ca%40example.com%3E&to=b%40example.com%2C+c%40example.com"
+    assert fake.addresses("mailgun", form, mg_body) == (
+        "a@example.com",
+        ["b@example.com", "c@example.com"],
+    )
+    pm_body = json.dumps([{"From": "a@example.com", "To": "b@example.com", "Cc": None}]).encode()
+    assert fake.addresses("postmark", Headers(), pm_body) == ("a@example.com", ["b@example.com"])
+    assert fake.addresses("sendgrid", Headers(), b"not json") == (None, [])
