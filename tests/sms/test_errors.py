@@ -251,3 +251,23 @@ def test_addresses_for_fault_matching(server: EmbeddedServer) -> None:
     body = b"To=%2B15558675310&From=%2B15005550006&Body=x"
     assert sms.addresses("sms", form, body) == ("+15005550006", ["+15558675310"])
     assert sms.addresses("sms", Headers({"content-type": "application/json"}), body) == (None, [])
+
+
+def test_injected_fault_uses_twilio_envelope_and_matches_to(
+    twilio: Twilio, admin: httpx.Client
+) -> None:
+    rule = {
+        "service": "sms",
+        "match": {"to": "+15550001111", "account": twilio.sid},
+        "action": {"type": "error", "status": 503},
+        "times": 1,
+    }
+    r = admin.post("/__admin/faults", json=rule)
+    assert r.status_code == 201, r.text
+    try:
+        error = create_error(twilio, to="+15550001111", from_="+15005550006", body="x")
+        assert (error.status, error.code) == (503, 20503)
+        ok = twilio.client.messages.create(to="+15550001111", from_="+15005550006", body="x")
+        assert ok.status == "queued"  # times=1: the rule expired
+    finally:
+        admin.delete(f"/__admin/faults/{r.json()['id']}")
