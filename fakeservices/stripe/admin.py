@@ -1,0 +1,137 @@
+"""Admin routes of the Stripe fake: webhook deliveries, events and the 3DS authenticate hook."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from fakeservices.core.errors import AdminError, bad_param
+from fakeservices.core.openapi import Param
+from fakeservices.core.outbound import Delivery
+from fakeservices.core.query import Query
+from fakeservices.core.readback import Readback
+from fakeservices.core.runtime import Runtime
+from fakeservices.core.store import Store
+from fakeservices.stripe.events import StripeEvent
+from fakeservices.stripe.model import Ctx, StripeModel
+
+
+def delivery_filters(q: Query) -> Callable[[Delivery], bool]:
+    """Only the Stripe fake's deliveries, optionally by event type, state, event id or URL."""
+    event, ref, url = q.text("event"), q.text("ref"), q.text("url")
+    state = q.choice("state", ("pending", "delivered", "failed"))
+
+    def pred(d: Delivery) -> bool:
+        return (
+            d.service == "stripe"
+            and (event is None or d.event == event)
+            and (state is None or d.state == state)
+            and (ref is None or d.ref == ref)
+            and (url is None or d.url == url)
+        )
+
+    return pred
+
+
+def event_filters(q: Query) -> Callable[[StripeEvent], bool] | None:
+    kind = q.text("type")
+    if kind is None:
+        return None
+    return lambda e: e.type == kind
+
+
+class StripeAdmin:
+    def __init__(self, runtime: Runtime, model: StripeModel, events: Store[StripeEvent]) -> None:
+        self.runtime = runtime
+        self.model = model
+        self.deliveries = Readback[Delivery](
+            name="stripe/webhook-deliveries",
+            store=runtime.deliveries,
+            filters=delivery_filters,
+            to_json=Delivery.to_json,
+            summary=Delivery.summary,
+            filter_params=[
+                Param("event", description="event type, e.g. payment_intent.succeeded"),
+                Param("state", description="pending, delivered or failed"),
+                Param("ref", description="the event id (evt_...)"),
+                Param("url", description="the receiving URL"),
+            ],
+            noun="delivery",
+        )
+        self.events = Readback[StripeEvent](
+            name="stripe/events",
+            store=events,
+            filters=event_filters,
+            to_json=StripeEvent.to_json,
+            summary=StripeEvent.summary,
+            filter_params=[Param("type", description="event type, e.g. charge.succeeded")],
+            noun="event",
+        )
+
+    def _find(self, intent_id: str, account: str | None) -> tuple[str, dict[str, Any]]:
+        keys = [account] if account else list(self.model.accounts)
+        for key in keys:
+            obj = self.model.find(key, intent_id)
+            if obj is not None:
+                return key, obj
+        raise AdminError(404, "not_found", f"No intent with id {intent_id!r}")
+
+    async def authenticate(self, request: Request) -> Response:
+        q = Query(request.query_params)
+        account = q.text("account")
+        q.done()
+        raw = await request.body()
+        try:
+            body = json.loads(raw) if raw.strip() else {}
+        except json.JSONDecodeError as exc:
+            raise AdminError(400, "invalid_json", f"Body is not JSON: {exc}") from None
+        if not isinstance(body, dict):
+            raise AdminError(400, "invalid_json", "Body must be a JSON object")
+        outcome = body.get("outcome", "succeed")
+        if outcome not in ("succeed", "fail"):
+            raise bad_param("outcome", f"expected succeed or fail, got {outcome!r}")
+        unknown = set(body) - {"outcome"}
+        if unknown:
+            raise bad_param(sorted(unknown)[0], "unknown field")
+        kind = "payment_intent" if "payment_intents" in request.url.path else "setup_intent"
+        intent_id = request.path_params["id"]
+        key, intent = self._find(intent_id, account)
+        if intent["object"] != kind:
+            raise AdminError(404, "not_found", f"No {kind} with id {intent_id!r}")
+        if intent["status"] != "requires_action":
+            raise AdminError(
+                409,
+                "unexpected_state",
+                f"{intent_id} has status {intent['status']}; only an intent in "
+                "requires_action awaits authentication",
+            )
+        result = self.model.authenticate(Ctx(key), intent_id, outcome == "succeed")
+        return JSONResponse(result)
+
+    def routes(self) -> list[BaseRoute]:
+        doc = self.runtime.api_doc
+        body = {
+            "type": "object",
+            "properties": {"outcome": {"type": "string", "enum": ["succeed", "fail"]}},
+        }
+        for kind in ("payment_intents", "setup_intents"):
+            doc.add(
+                "POST",
+                f"/__admin/stripe/{kind}/{{id}}/authenticate",
+                "Complete (succeed) or fail the 3D Secure challenge of an intent in "
+                "requires_action",
+                [Param("id", location="path"), Param("account", description="its secret key")],
+                {200: "The intent after authentication", 409: "Not awaiting authentication"},
+                body_schema=body,
+            )
+        return [
+            *self.deliveries.routes(doc),
+            *self.events.routes(doc),
+            Route("/stripe/payment_intents/{id}/authenticate", self.authenticate, methods=["POST"]),
+            Route("/stripe/setup_intents/{id}/authenticate", self.authenticate, methods=["POST"]),
+        ]

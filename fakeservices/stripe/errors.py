@@ -1,0 +1,105 @@
+"""Stripe's errors as plain exceptions: status, ``type``, ``code``, ``param`` and extra fields.
+
+The wire adapter renders them as ``{"error": {...}}`` with null keys omitted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DOC_URL = "https://stripe.com/docs/error-codes/"
+
+
+class StripeError(Exception):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        type: str = "invalid_request_error",
+        code: str | None = None,
+        param: str | None = None,
+        decline_code: str | None = None,
+        extra: dict[str, Any] | None = None,
+        saved: bool = True,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.type = type
+        self.code = code
+        self.param = param
+        self.decline_code = decline_code
+        self.extra = extra or {}
+        #: Whether an Idempotency-Key saves this result (validation errors are not saved).
+        self.saved = saved
+
+    def error_object(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "type": self.type,
+            "code": self.code,
+            "decline_code": self.decline_code,
+            "message": self.message,
+            "param": self.param,
+            "doc_url": doc_url(self.code) if self.code else None,
+            **self.extra,
+        }
+        return {k: v for k, v in out.items() if v is not None}
+
+
+def doc_url(code: str) -> str:
+    return DOC_URL + code.replace("_", "-")
+
+
+class HoldRequest(Exception):
+    """Raised before any state changes when a timeout card is charged: hold, then 504."""
+
+
+# -- constructors for the common invalid_request_error cases ------------------------------
+def invalid(message: str, param: str | None = None, code: str | None = None) -> StripeError:
+    return StripeError(400, message, param=param, code=code, saved=False)
+
+
+def missing(param: str) -> StripeError:
+    return invalid(f"Missing required param: {param}.", param, "parameter_missing")
+
+
+def unknown(param: str) -> StripeError:
+    return invalid(f"Received unknown parameter: {param}", param, "parameter_unknown")
+
+
+def invalid_integer(param: str, raw: object) -> StripeError:
+    return invalid(f"Invalid integer: {raw}", param, "parameter_invalid_integer")
+
+
+#: The noun Stripe uses in "No such <noun>: '<id>'" per id prefix.
+NOUNS = {
+    "pi": "payment_intent",
+    "pm": "PaymentMethod",
+    "ch": "charge",
+    "py": "charge",
+    "cus": "customer",
+    "re": "refund",
+    "seti": "setupintent",
+    "tok": "token",
+    "evt": "event",
+    "we": "webhook_endpoint",
+    "txn": "balance transaction",
+    "card": "source",
+    "src": "source",
+}
+
+
+def no_such(kind: str, obj_id: str, param: str | None = "id", status: int = 404) -> StripeError:
+    """404 (or 400 for a body param) ``resource_missing``: ``No such customer: 'cus_x'``."""
+    return StripeError(status, f"No such {kind}: '{obj_id}'", code="resource_missing", param=param)
+
+
+def state_error(message: str, key: str, obj: dict[str, Any]) -> StripeError:
+    """400 ``<kind>_unexpected_state`` with the object in the envelope (``payment_intent``...)."""
+    return StripeError(
+        400,
+        message,
+        code=f"{key}_unexpected_state",
+        extra={key: obj},
+    )

@@ -1,0 +1,83 @@
+"""Stripe Events: built from what the model emits, kept in the ``stripe_events`` store.
+
+Each event is stored (bounded by ``--max-messages``; health counts it), listed and retrieved
+through ``/v1/events``, and handed to the webhook dispatcher for the account's endpoints.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fakeservices.core.store import Store
+from fakeservices.stripe import objects
+from fakeservices.stripe.model import Ctx
+
+#: ``api_version`` of events when the request named none (the version stripe-python 16 pins).
+DEFAULT_API_VERSION = "2026-10-28.endive"
+
+Obj = dict[str, Any]
+
+
+@dataclass(slots=True, eq=False)
+class StripeEvent:
+    id: str
+    account: str
+    type: str
+    created: int
+    body: Obj
+    seq: int = 0
+
+    def to_json(self) -> Obj:
+        return copy.deepcopy(self.body)
+
+    def summary(self) -> Obj:
+        return {"seq": self.seq, "id": self.id, "type": self.type, "account": self.account}
+
+
+class EventLog:
+    """Turns model emissions into stored events and webhook deliveries."""
+
+    def __init__(
+        self,
+        store: Store[StripeEvent],
+        endpoints: Callable[[str, str], int],
+        deliver: Callable[[StripeEvent], None],
+    ) -> None:
+        self.store = store
+        #: How many enabled endpoints of an account want an event type (pending_webhooks).
+        self.endpoints = endpoints
+        self.deliver = deliver
+
+    def emit(self, ctx: Ctx, kind: str, obj: Obj, previous: Obj | None) -> None:
+        data: Obj = {"object": obj}
+        if previous is not None:
+            data["previous_attributes"] = previous
+        body: Obj = {
+            "id": objects.new_id("evt"),
+            "object": "event",
+            "api_version": ctx.api_version or DEFAULT_API_VERSION,
+            "created": objects.now(),
+            "data": data,
+            "livemode": False,
+            "pending_webhooks": self.endpoints(ctx.account, kind),
+            "request": {"id": ctx.request_id, "idempotency_key": ctx.idempotency_key},
+            "type": kind,
+        }
+        event = StripeEvent(body["id"], ctx.account, kind, body["created"], body)
+        self.store.add(event)
+        self.deliver(event)
+
+    def get(self, account: str, event_id: str) -> StripeEvent | None:
+        event = self.store.get(event_id)
+        return event if event is not None and event.account == account else None
+
+    def newest_first(self, account: str, pred: Callable[[StripeEvent], bool]) -> list[Obj]:
+        return [
+            e.body for e in reversed(list(self.store.values())) if e.account == account and pred(e)
+        ]
+
+    def reset(self, account: str | None) -> None:
+        self.store.clear(None if account is None else (lambda e: e.account == account))
