@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 BUILTIN_SERVICES: tuple[str, ...] = (
     "fakeservices.sms",
     "fakeservices.email",
+    "fakeservices.stripe",
 )
 
 
