@@ -153,13 +153,13 @@ def test_broken_mime_is_stored_raw_with_parse_errors(
 
 
 def test_memory_per_message_stays_under_three_times_raw() -> None:
-    pdf = bytes(range(256)) * 8192  # 2 MiB attachment
+    pdf = bytes(range(256)) * 4096  # 1 MiB attachment
     out = Outgoing(
         sender=Mailbox("a@example.com"),
         to=[Mailbox("b@example.com")],
         subject="big",
-        text="t" * 200_000,
-        html="<p>" + "h" * 200_000 + "</p>",
+        text="t" * 100_000,
+        html="<p>" + "h" * 100_000 + "</p>",
         attachments=[OutAttachment(pdf, "big.pdf", "application/pdf")],
         message_id="<m@x>",
     )

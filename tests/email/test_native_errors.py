@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
+import requests
+from python_http_client.exceptions import TooManyRequestsError
+from sendgrid import SendGridAPIClient
 from starlette.datastructures import Headers
 
 from fakeservices.email.plugin import EmailService
@@ -59,3 +63,44 @@ def test_fault_groups_and_request_addresses(fake: EmailService) -> None:
     pm_body = json.dumps([{"From": "a@example.com", "To": "b@example.com", "Cc": None}]).encode()
     assert fake.addresses("postmark", Headers(), pm_body) == ("a@example.com", ["b@example.com"])
     assert fake.addresses("sendgrid", Headers(), b"not json") == (None, [])
+
+
+def test_injected_faults_use_each_providers_envelope(server: EmbeddedServer, unique: str) -> None:
+    admin = httpx.Client(base_url=server.url, timeout=30)
+    key = f"SG.{unique}"
+    rule = {
+        "service": "email-http",
+        "match": {"account": key},
+        "action": {"type": "error", "status": 429},
+        "times": 1,
+    }
+    created = admin.post("/__admin/faults", json=rule)
+    assert created.status_code in (200, 201), created.text
+    body = {
+        "personalizations": [{"to": [{"email": f"f-{unique}@example.com"}]}],
+        "from": {"email": "a@example.com"},
+        "subject": "s",
+        "content": [{"type": "text/plain", "value": "v"}],
+    }
+    sg = SendGridAPIClient(key, host=server.url)
+    with pytest.raises(TooManyRequestsError) as exc:
+        sg.send(body)
+    assert set(json.loads(exc.value.body)["errors"][0]) == {"message", "field", "help"}
+    assert sg.send(body).status_code == 202  # the rule fired once and expired
+    # A rule naming one provider and matching a recipient from the request body.
+    to = f"pm-{unique}@example.com"
+    rule = {
+        "service": "postmark",
+        "match": {"to": to},
+        "action": {"type": "error", "status": 422},
+        "times": 1,
+    }
+    assert admin.post("/__admin/faults", json=rule).status_code in (200, 201)
+    headers = {"X-Postmark-Server-Token": f"pm-{unique}"}
+    pm = {"From": "a@example.com", "To": to, "TextBody": "t"}
+    resp = requests.post(f"{server.url}/email", json=pm, headers=headers, timeout=10)
+    assert resp.status_code == 422 and resp.json()["ErrorCode"] == 300
+    other = {**pm, "To": f"other-{unique}@example.com"}
+    assert requests.post(f"{server.url}/email", json=other, headers=headers, timeout=10).ok
+    assert requests.post(f"{server.url}/email", json=pm, headers=headers, timeout=10).ok
+    admin.close()
