@@ -211,7 +211,16 @@ def expand(
             for item in obj["data"]:
                 expand(item, rest, lookup, full, depth)
         return
-    allowed = EXPANDABLE.get(str(obj.get("object")), set())
+    kind = str(obj.get("object"))
+    if (kind, head) in VIRTUAL_LISTS:
+        # fields only present when expanded (charge.refunds): ``lookup`` gets "<kind>:<field>:<id>"
+        found = lookup(f"{kind}:{head}:{obj['id']}")
+        if found is not None:
+            obj[head] = found
+            if rest:
+                expand(found, rest, lookup, full, depth + 1)
+        return
+    allowed = EXPANDABLE.get(kind, set())
     if head not in allowed and rest and f"{head}.{rest[0]}" in allowed:
         # a field inside a plain container (customer.invoice_settings.default_payment_method)
         container = obj.get(head)
@@ -239,6 +248,10 @@ def _expand_field(
         value = obj[name] = copy.deepcopy(found)
     if rest and isinstance(value, dict):
         expand(value, rest, lookup, full, depth + 1)
+
+
+#: Fields Stripe leaves out unless expanded, rendered as nested lists.
+VIRTUAL_LISTS = {("charge", "refunds")}
 
 
 # -- routes ------------------------------------------------------------------------------------
@@ -741,4 +754,17 @@ class StripeWire:
         return out
 
     def _lookup(self, account: str) -> Callable[[str], Obj | None]:
-        return lambda obj_id: self.model.find(account, obj_id)
+        def lookup(obj_id: str) -> Obj | None:
+            if obj_id.startswith("charge:refunds:"):
+                ch_id = obj_id.rsplit(":", 1)[1]
+                refunds = self.model.list_refunds(Ctx(account), {"limit": 100}, charge_id=ch_id)
+                return {
+                    "object": "list",
+                    "data": copy.deepcopy(refunds[0]),
+                    "has_more": refunds[1],
+                    "total_count": len(refunds[0]),
+                    "url": f"/v1/charges/{ch_id}/refunds",
+                }
+            return self.model.find(account, obj_id)
+
+        return lookup
