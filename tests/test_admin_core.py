@@ -141,18 +141,24 @@ async def _until_waiters(echo: EmbeddedServer, n: int) -> None:
 
 def test_requests_wait_times_out_with_matched_and_recent(http: httpx.Client, unique: str) -> None:
     post_item(http, unique, "first")
+    http.get("/echo/nowhere", headers={"X-Echo-Account": unique})
     post_item(http, unique + "-other", "not mine")
     r = http.get(
         "/__admin/requests/wait",
-        params={"account": unique, "count": 2, "timeout": 0.2},
+        params={"account": unique, "method": "POST", "count": 2, "timeout": 0.2},
     )
     assert r.status_code == 408
     err = r.json()["error"]
     assert err["code"] == "wait_timeout"
     assert err["matched"] == 1
     assert err["recent"], "near misses explain the failure"
-    assert err["recent"][-1]["account"] == unique + "-other"
+    # The near miss is this account's GET; the other account's request is not shown.
+    assert [(e["method"], e["account"]) for e in err["recent"]] == [("GET", unique)]
     assert "1 matched" in err["message"]
+    everyone = http.get(
+        "/__admin/requests/wait", params={"path": "/nothing-like-this", "timeout": 0.1}
+    ).json()["error"]
+    assert unique + "-other" in {e["account"] for e in everyone["recent"]}
 
 
 def test_disconnecting_client_frees_its_waiter(echo: EmbeddedServer) -> None:

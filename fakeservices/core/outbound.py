@@ -129,7 +129,8 @@ class Outbound:
                     delivery.url, content=delivery.body, headers=delivery.headers
                 )
                 status = response.status_code
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
+                # Every failure is recorded as an attempt; none may kill the delivery task.
                 error = f"{type(exc).__name__}: {exc}"
             delivery.attempts.append(
                 Attempt(started, status, error, (time.perf_counter() - t0) * 1000)

@@ -113,7 +113,12 @@ class Readback(Generic[T]):
                     "next_after": next_after,
                 }
             )
-        recent = [self.summary(i) for i in self.store.latest_not_matching(pred)]
+        # Near misses stay within the account asked about: other tenants' items are not shown.
+        account = request.query_params.get("account")
+        near = self.store.latest_not_matching(
+            pred if account is None else (lambda i: i.account != account or pred(i))
+        )
+        recent = [self.summary(i) for i in near]
         shown = "; ".join(
             ", ".join(f"{k}={v}" for k, v in s.items() if k not in ("seq", "id")) for s in recent
         )

@@ -1,0 +1,464 @@
+"""Python client of the admin API: ``FakeServices`` (sync) and ``AsyncFakeServices``.
+
+Both expose the same methods; each call is described once (method, path, parameters, how to read
+the answer) and run by the sync or the async transport::
+
+    fake = FakeServices("http://127.0.0.1:4010")
+    mail = fake.emails.wait(to="john@example.com", subject="Welcome")[0]
+    with fake.faults.add("smtp", {"type": "smtp_reply", "code": 451, "stage": "rcpt"}):
+        ...  # the rule is removed on exit
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+import httpx
+from pydantic import BaseModel
+
+from fakeservices.models import Email, FaultRule, Health, Request, Sms, WebhookDelivery
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+DEFAULT_WAIT_SECONDS = 10.0
+
+
+class FakeServicesError(Exception):
+    """The admin API answered an error: ``status``, ``code`` and ``message`` as it sent them."""
+
+    def __init__(self, status: int, code: str, message: str, body: Any = None) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.body = body
+
+
+class WaitTimeout(FakeServicesError, AssertionError):
+    """A wait ended before ``count`` items matched. ``matched`` says how many did; ``recent``
+    summarises the last items that did not match (the usual explanation of a failing test)."""
+
+    def __init__(self, message: str, matched: int, recent: list[dict[str, Any]], body: Any) -> None:
+        super().__init__(408, "wait_timeout", message, body)
+        self.matched = matched
+        self.recent = recent
+
+    def __str__(self) -> str:
+        return self.message
+
+
+@dataclass(frozen=True)
+class Call(Generic[T]):
+    """One admin API request and how to turn its answer into a result."""
+
+    method: str
+    path: str
+    parse: Callable[[httpx.Response], T]
+    params: dict[str, Any] = field(default_factory=dict)
+    json: Any = None
+    timeout: float | None = None
+
+
+def _raise_for(response: httpx.Response) -> None:
+    if response.status_code < 400:
+        return
+    try:
+        body = response.json()
+        err = body["error"]
+        code, message = str(err.get("code", "error")), str(err.get("message", response.text))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        body, code, message = response.text, "error", response.text
+    if response.status_code == 408 and code == "wait_timeout":
+        raise WaitTimeout(message, int(err.get("matched", 0)), list(err.get("recent", [])), body)
+    raise FakeServicesError(response.status_code, code, message, body)
+
+
+def _params(filters: dict[str, Any]) -> dict[str, Any]:
+    """Filters as query parameters: ``from_`` is sent as ``from``; None values are dropped."""
+    return {k.rstrip("_"): v for k, v in filters.items() if v is not None}
+
+
+def _json(response: httpx.Response) -> Any:
+    return response.json()
+
+
+def _data_of(model: type[M]) -> Callable[[httpx.Response], list[M]]:
+    return lambda r: [model.model_validate(item) for item in r.json()["data"]]
+
+
+def _one(model: type[M]) -> Callable[[httpx.Response], M]:
+    return lambda r: model.model_validate(r.json())
+
+
+def _deleted(response: httpx.Response) -> int:
+    return int(response.json()["deleted"])
+
+
+def _content(response: httpx.Response) -> bytes:
+    return response.content
+
+
+@dataclass(frozen=True)
+class Collection(Generic[M]):
+    """The calls of one read-back collection (``/__admin/<name>``)."""
+
+    name: str
+    model: type[M]
+
+    def list(self, filters: dict[str, Any]) -> Call[builtins.list[M]]:
+        return Call("GET", f"/__admin/{self.name}", _data_of(self.model), _params(filters))
+
+    def get(self, item_id: str) -> Call[M]:
+        return Call("GET", f"/__admin/{self.name}/{item_id}", _one(self.model))
+
+    def delete(self, filters: dict[str, Any]) -> Call[int]:
+        return Call("DELETE", f"/__admin/{self.name}", _deleted, _params(filters))
+
+    def wait(self, count: int, timeout: float, filters: dict[str, Any]) -> Call[builtins.list[M]]:
+        params = _params({**filters, "count": count, "timeout": timeout})
+        return Call(
+            "GET", f"/__admin/{self.name}/wait", _data_of(self.model), params, timeout=timeout + 10
+        )
+
+
+EMAILS = Collection("emails", Email)
+SMS = Collection("sms", Sms)
+REQUESTS = Collection("requests", Request)
+DELIVERIES = Collection("webhook-deliveries", WebhookDelivery)
+
+
+def fault_rule(
+    service: str,
+    action: dict[str, Any],
+    match: dict[str, Any] | None,
+    times: int | None,
+    probability: float | None,
+    after: int | None,
+    seed: int | None,
+) -> dict[str, Any]:
+    rule: dict[str, Any] = {"service": service, "action": action}
+    for key, value in (
+        ("match", match),
+        ("times", times),
+        ("probability", probability),
+        ("after", after),
+        ("seed", seed),
+    ):
+        if value is not None:
+            rule[key] = value
+    return rule
+
+
+# -- sync ----------------------------------------------------------------------------------------
+
+
+class _SyncBase:
+    def __init__(self, http: httpx.Client) -> None:
+        self._http = http
+
+    def _run(self, call: Call[T]) -> T:
+        kwargs: dict[str, Any] = {"params": call.params}
+        if call.json is not None:
+            kwargs["json"] = call.json
+        if call.timeout is not None:
+            kwargs["timeout"] = call.timeout
+        response = self._http.request(call.method, call.path, **kwargs)
+        _raise_for(response)
+        return call.parse(response)
+
+
+class Items(_SyncBase, Generic[M]):
+    """Read-back of one kind of item: ``list``, ``get``, ``wait``, ``delete``."""
+
+    def __init__(self, http: httpx.Client, spec: Collection[M]) -> None:
+        super().__init__(http)
+        self._spec = spec
+
+    def list(self, **filters: Any) -> builtins.list[M]:
+        """Items matching the filters (e.g. ``to=``, ``account=``, ``after=``, ``limit=``)."""
+        return self._run(self._spec.list(filters))
+
+    def get(self, item_id: str) -> M:
+        return self._run(self._spec.get(item_id))
+
+    def wait(
+        self, count: int = 1, timeout: float = DEFAULT_WAIT_SECONDS, **filters: Any
+    ) -> builtins.list[M]:
+        """Block until ``count`` items match; raise :class:`WaitTimeout` after ``timeout`` s."""
+        return self._run(self._spec.wait(count, timeout, filters))
+
+    def delete(self, **filters: Any) -> int:
+        return self._run(self._spec.delete(filters))
+
+
+class Emails(Items[Email]):
+    def raw(self, email_id: str) -> bytes:
+        """The message as received (``message/rfc822``)."""
+        return self._run(Call("GET", f"/__admin/emails/{email_id}/raw", _content))
+
+    def attachment(self, email_id: str, index: int) -> bytes:
+        return self._run(Call("GET", f"/__admin/emails/{email_id}/attachments/{index}", _content))
+
+
+class FaultHandle:
+    """An installed fault rule; as a context manager it removes the rule on exit."""
+
+    def __init__(self, faults: Faults, rule: FaultRule) -> None:
+        self._faults = faults
+        self.rule = rule
+        self.id = rule.id
+
+    def refresh(self) -> FaultRule:
+        self.rule = self._faults.get(self.id)
+        return self.rule
+
+    @property
+    def hits(self) -> int:
+        return self.refresh().hits
+
+    def remove(self) -> None:
+        try:
+            self._faults.remove(self.id)
+        except FakeServicesError as exc:
+            if exc.status != 404:
+                raise
+
+    def __enter__(self) -> FaultHandle:
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.remove()
+
+
+class Faults(_SyncBase):
+    def add(
+        self,
+        service: str,
+        action: dict[str, Any],
+        match: dict[str, Any] | None = None,
+        *,
+        times: int | None = None,
+        probability: float | None = None,
+        after: int | None = None,
+        seed: int | None = None,
+    ) -> FaultHandle:
+        """Install a rule (see API.md section 5); use the result in ``with`` to scope it."""
+        rule = fault_rule(service, action, match, times, probability, after, seed)
+        created = self._run(Call("POST", "/__admin/faults", _one(FaultRule), json=rule))
+        return FaultHandle(self, created)
+
+    def list(self, account: str | None = None) -> builtins.list[FaultRule]:
+        return self._run(
+            Call("GET", "/__admin/faults", _data_of(FaultRule), _params({"account": account}))
+        )
+
+    def get(self, rule_id: str) -> FaultRule:
+        return self._run(Call("GET", f"/__admin/faults/{rule_id}", _one(FaultRule)))
+
+    def remove(self, rule_id: str) -> None:
+        self._run(Call("DELETE", f"/__admin/faults/{rule_id}", _json))
+
+    def clear(self, account: str | None = None) -> int:
+        return self._run(Call("DELETE", "/__admin/faults", _deleted, _params({"account": account})))
+
+
+class FakeServices(_SyncBase):
+    """Synchronous client of a fakeservices server's admin API."""
+
+    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        super().__init__(httpx.Client(base_url=self.base_url, timeout=timeout))
+        self.emails = Emails(self._http, EMAILS)
+        self.sms = Items(self._http, SMS)
+        self.requests = Items(self._http, REQUESTS)
+        self.webhook_deliveries = Items(self._http, DELIVERIES)
+        self.faults = Faults(self._http)
+
+    def health(self) -> Health:
+        return self._run(Call("GET", "/__admin/health", _one(Health)))
+
+    def reset(self, service: str | None = None, account: str | None = None) -> None:
+        """Forget state: everything, one service (stripe|email|sms|faults|journal), one account."""
+        self._run(
+            Call("POST", "/__admin/reset", _json, _params({"service": service, "account": account}))
+        )
+
+    def authenticate_payment(self, payment_intent: str, outcome: str = "succeed") -> Any:
+        """Complete (or fail) the 3-D Secure step of a Stripe PaymentIntent in requires_action."""
+        return self._run(
+            Call(
+                "POST",
+                f"/__admin/stripe/payment_intents/{payment_intent}/authenticate",
+                _json,
+                json={"outcome": outcome},
+            )
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> FakeServices:
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+# -- async ---------------------------------------------------------------------------------------
+
+
+class _AsyncBase:
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self._http = http
+
+    async def _run(self, call: Call[T]) -> T:
+        kwargs: dict[str, Any] = {"params": call.params}
+        if call.json is not None:
+            kwargs["json"] = call.json
+        if call.timeout is not None:
+            kwargs["timeout"] = call.timeout
+        response = await self._http.request(call.method, call.path, **kwargs)
+        _raise_for(response)
+        return call.parse(response)
+
+
+class AsyncItems(_AsyncBase, Generic[M]):
+    def __init__(self, http: httpx.AsyncClient, spec: Collection[M]) -> None:
+        super().__init__(http)
+        self._spec = spec
+
+    async def list(self, **filters: Any) -> builtins.list[M]:
+        return await self._run(self._spec.list(filters))
+
+    async def get(self, item_id: str) -> M:
+        return await self._run(self._spec.get(item_id))
+
+    async def wait(
+        self, count: int = 1, timeout: float = DEFAULT_WAIT_SECONDS, **filters: Any
+    ) -> builtins.list[M]:
+        return await self._run(self._spec.wait(count, timeout, filters))
+
+    async def delete(self, **filters: Any) -> int:
+        return await self._run(self._spec.delete(filters))
+
+
+class AsyncEmails(AsyncItems[Email]):
+    async def raw(self, email_id: str) -> bytes:
+        return await self._run(Call("GET", f"/__admin/emails/{email_id}/raw", _content))
+
+    async def attachment(self, email_id: str, index: int) -> bytes:
+        return await self._run(
+            Call("GET", f"/__admin/emails/{email_id}/attachments/{index}", _content)
+        )
+
+
+class AsyncFaultHandle:
+    """An installed fault rule; ``async with`` removes it on exit."""
+
+    def __init__(self, faults: AsyncFaults, rule: FaultRule) -> None:
+        self._faults = faults
+        self.rule = rule
+        self.id = rule.id
+
+    async def refresh(self) -> FaultRule:
+        self.rule = await self._faults.get(self.id)
+        return self.rule
+
+    async def remove(self) -> None:
+        try:
+            await self._faults.remove(self.id)
+        except FakeServicesError as exc:
+            if exc.status != 404:
+                raise
+
+    async def __aenter__(self) -> AsyncFaultHandle:
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.remove()
+
+
+class AsyncFaults(_AsyncBase):
+    async def add(
+        self,
+        service: str,
+        action: dict[str, Any],
+        match: dict[str, Any] | None = None,
+        *,
+        times: int | None = None,
+        probability: float | None = None,
+        after: int | None = None,
+        seed: int | None = None,
+    ) -> AsyncFaultHandle:
+        rule = fault_rule(service, action, match, times, probability, after, seed)
+        created = await self._run(Call("POST", "/__admin/faults", _one(FaultRule), json=rule))
+        return AsyncFaultHandle(self, created)
+
+    async def list(self, account: str | None = None) -> builtins.list[FaultRule]:
+        return await self._run(
+            Call("GET", "/__admin/faults", _data_of(FaultRule), _params({"account": account}))
+        )
+
+    async def get(self, rule_id: str) -> FaultRule:
+        return await self._run(Call("GET", f"/__admin/faults/{rule_id}", _one(FaultRule)))
+
+    async def remove(self, rule_id: str) -> None:
+        await self._run(Call("DELETE", f"/__admin/faults/{rule_id}", _json))
+
+    async def clear(self, account: str | None = None) -> int:
+        return await self._run(
+            Call("DELETE", "/__admin/faults", _deleted, _params({"account": account}))
+        )
+
+
+class AsyncFakeServices(_AsyncBase):
+    """Asynchronous twin of :class:`FakeServices`."""
+
+    def __init__(self, base_url: str, timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        super().__init__(httpx.AsyncClient(base_url=self.base_url, timeout=timeout))
+        self.emails = AsyncEmails(self._http, EMAILS)
+        self.sms = AsyncItems(self._http, SMS)
+        self.requests = AsyncItems(self._http, REQUESTS)
+        self.webhook_deliveries = AsyncItems(self._http, DELIVERIES)
+        self.faults = AsyncFaults(self._http)
+
+    async def health(self) -> Health:
+        return await self._run(Call("GET", "/__admin/health", _one(Health)))
+
+    async def reset(self, service: str | None = None, account: str | None = None) -> None:
+        await self._run(
+            Call("POST", "/__admin/reset", _json, _params({"service": service, "account": account}))
+        )
+
+    async def authenticate_payment(self, payment_intent: str, outcome: str = "succeed") -> Any:
+        return await self._run(
+            Call(
+                "POST",
+                f"/__admin/stripe/payment_intents/{payment_intent}/authenticate",
+                _json,
+                json={"outcome": outcome},
+            )
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncFakeServices:
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()

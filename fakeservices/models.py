@@ -1,0 +1,131 @@
+"""Typed views of what the admin API returns (used by the Python client).
+
+Models accept fields they do not know (``extra="allow"``), so a newer server never breaks an older
+client; the fields named here are the contract of ``../API.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
+
+
+class Health(_Model):
+    status: str
+    version: str
+    http_port: int | None
+    smtp_port: int | None
+    seq: int = 0
+    counts: dict[str, int]
+    evicted: dict[str, int]
+
+
+class Attachment(_Model):
+    index: int = 0
+    filename: str | None = None
+    content_type: str
+    size: int
+    content_id: str | None = None
+
+
+class Email(_Model):
+    id: str
+    seq: int
+    account: str
+    source: str
+    received_at: str
+    from_: str | None = Field(None, alias="from")
+    to: list[str] = []
+    cc: list[str] = []
+    bcc: list[str] = []
+    envelope_from: str | None = None
+    envelope_to: list[str] = []
+    subject: str | None = None
+    text: str | None = None
+    html: str | None = None
+    headers: dict[str, list[str]] = {}
+    attachments: list[Attachment] = []
+    message_id: str | None = None
+    size: int = 0
+    tags: list[str] = []
+    parse_errors: list[str] = []
+
+    @property
+    def body(self) -> str:
+        """The text part, else the HTML part (what a test usually asserts on)."""
+        return self.text or self.html or ""
+
+
+class Sms(_Model):
+    id: str
+    seq: int
+    account: str
+    sid: str
+    to: str
+    from_: str | None = Field(None, alias="from")
+    body: str = ""
+    status: str
+    num_segments: str | None = None
+    error_code: int | None = None
+    error_message: str | None = None
+    media_urls: list[str] = []
+    date_created: str | None = None
+
+
+class Request(_Model):
+    """One request journal entry (an HTTP request to a fake or an SMTP transaction)."""
+
+    id: str
+    seq: int
+    service: str
+    method: str
+    path: str
+    query: str = ""
+    account: str
+    status: int
+    duration_ms: float
+    received_at: str
+    fault: dict[str, Any] | None = None
+    request_body: str = ""
+    response_body: str = ""
+    detail: dict[str, Any] = {}
+
+
+class Attempt(_Model):
+    at: str
+    status: int | None
+    error: str | None
+    duration_ms: float
+
+
+class WebhookDelivery(_Model):
+    id: str
+    seq: int
+    service: str
+    account: str
+    url: str
+    event: str
+    ref: str
+    state: str
+    body: str
+    headers: dict[str, str] = {}
+    attempts: list[Attempt] = []
+
+
+class FaultRule(_Model):
+    id: str
+    service: str
+    match: dict[str, Any] = {}
+    action: dict[str, Any]
+    times: int | None = None
+    probability: float = 1.0
+    after: int = 0
+    hits: int = 0
+    matched: int = 0
+    remaining: int | None = None
+    expired: bool = False
