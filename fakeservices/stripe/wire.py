@@ -27,7 +27,7 @@ from starlette.responses import Response
 from fakeservices.core.ids import alnum
 from fakeservices.stripe import params as P
 from fakeservices.stripe.errors import HoldRequest, StripeError, invalid
-from fakeservices.stripe.events import EventLog, StripeEvent
+from fakeservices.stripe.events import DEFAULT_API_VERSION, EventLog, StripeEvent
 from fakeservices.stripe.model import (
     IDEMPOTENCY_KEYS_PER_ACCOUNT,
     Ctx,
@@ -569,7 +569,7 @@ class StripeWire:
     ) -> Response:
         headers = {
             "Request-Id": req_id,
-            "Stripe-Version": request.headers.get("stripe-version", "2026-10-28.endive"),
+            "Stripe-Version": request.headers.get("stripe-version", DEFAULT_API_VERSION),
             "Cache-Control": "no-cache, no-store",
         }
         if request.method == "POST":

@@ -311,3 +311,16 @@ def test_error_response_renders_stripe_envelopes(server: EmbeddedServer) -> None
         assert err["type"] == etype and err["message"] == "boom"
         assert resp.headers["request-id"].startswith("req_")
         assert exc is not None
+
+
+def test_reset_one_account(server: EmbeddedServer, admin: httpx.Client, unique: str) -> None:
+    a = stripe.StripeClient(f"sk_test_ra{unique}", base_addresses={"api": server.url})
+    b = stripe.StripeClient(f"sk_test_rb{unique}", base_addresses={"api": server.url})
+    a.v1.customers.create()
+    b.v1.customers.create()
+    r = admin.post("/__admin/reset", params={"service": "stripe", "account": f"sk_test_ra{unique}"})
+    assert r.status_code == 200
+    assert a.v1.customers.list().data == []
+    assert a.v1.events.list().data == []
+    assert len(b.v1.customers.list().data) == 1
+    assert len(b.v1.events.list().data) == 1
