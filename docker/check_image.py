@@ -8,17 +8,13 @@ Every subcommand exits non-zero with one explaining line when a check fails.
     check_image.py health URL            one health probe: exit 0 if /__admin/health says ok
     check_image.py traffic URL SMTP_PORT send SMTP mail, a Stripe payment and a Twilio SMS with
                                          the real clients, then read all three back via /__admin
-    check_image.py app URL SMTP_PORT     run docker/example-app/app.py (the compose example's app)
-                                         against the container, wired by its variables; read back
 """
 
 from __future__ import annotations
 
 import json
-import os
 import smtplib
 import socket
-import subprocess
 import sys
 import uuid
 from email.message import EmailMessage
@@ -162,31 +158,6 @@ def traffic(url: str, smtp_port: int) -> None:
         print(f"health counts: {json.dumps(counts, sort_keys=True)}")
 
 
-def example_app(url: str, smtp_port: int) -> None:
-    tag = uuid.uuid4().hex[:10]
-    email, phone = f"customer-{tag}@example.com", "+1555" + str(int(tag, 16))[-7:]
-    sid = "AC" + uuid.uuid4().hex
-    env = {
-        **os.environ,
-        "STRIPE_API_BASE": url,
-        "STRIPE_SECRET_KEY": f"sk_test_app{tag}",
-        "SMTP_HOST": "127.0.0.1",
-        "SMTP_PORT": str(smtp_port),
-        "TWILIO_API_BASE": url,
-        "TWILIO_ACCOUNT_SID": sid,
-        "TWILIO_AUTH_TOKEN": "token",
-        "CUSTOMER_EMAIL": email,
-        "CUSTOMER_PHONE": phone,
-    }
-    app = os.path.join(os.path.dirname(os.path.abspath(__file__)), "example-app", "app.py")
-    done = subprocess.run([sys.executable, app], env=env, timeout=60, check=False)
-    ensure(done.returncode == 0, f"example app exited {done.returncode}")
-    with httpx.Client(base_url=url, timeout=15) as admin:
-        admin_wait(admin, "emails", to=email)
-        admin_wait(admin, "sms", to=phone, account=sid)
-    print("example app ok: its payment, receipt and sms reached the container")
-
-
 def main(argv: list[str]) -> int:
     try:
         match argv:
@@ -198,8 +169,6 @@ def main(argv: list[str]) -> int:
                 health(url)
             case ["traffic", url, smtp_port]:
                 traffic(url, int(smtp_port))
-            case ["app", url, smtp_port]:
-                example_app(url, int(smtp_port))
             case _:
                 print(__doc__, file=sys.stderr)
                 return 2
