@@ -1,0 +1,484 @@
+"""Load generators, one process per run, started by bench/run.py. Each prints one JSON line.
+
+HTTP goes through a minimal asyncio HTTP/1.1 keep-alive client (pre-encoded requests, responses
+read by Content-Length): on a 2-core machine a heavier client (httpx costs about as much CPU per
+request as the server) would cap both servers at the client's own speed and hide their difference.
+SMTP goes through a minimal asyncio SMTP client (EHLO once, then MAIL/RCPT/DATA per message).
+
+Every loop is bounded by a request count and a deadline, and stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import statistics
+import sys
+import time
+from collections import Counter
+from typing import Any
+from urllib.parse import urlencode
+
+STRIPE_KEY = "sk_test_x"
+TWILIO_SID = "AC" + "b" * 32
+SENDGRID_KEY = "SG.bench"
+
+
+# -- a small HTTP/1.1 client ----------------------------------------------------------------------
+class Http:
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def connect(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+
+    async def request(
+        self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
+        if self.writer is None:
+            await self.connect()
+        assert self.reader is not None and self.writer is not None
+        head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+        for k, v in (headers or {}).items():
+            head += f"{k}: {v}\r\n"
+        if body or method in ("POST", "PUT"):
+            head += f"Content-Length: {len(body)}\r\n"
+        self.writer.write(head.encode() + b"\r\n" + body)
+        raw = await self.reader.readuntil(b"\r\n\r\n")
+        lines = raw.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        length = 0
+        chunked = False
+        close = False
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            name = name.strip().lower()
+            if name == "content-length":
+                length = int(value)
+            elif name == "transfer-encoding" and "chunked" in value.lower():
+                chunked = True
+            elif name == "connection" and "close" in value.lower():
+                close = True
+        if chunked:
+            parts = []
+            while True:
+                size = int((await self.reader.readuntil(b"\r\n")).strip(), 16)
+                parts.append(await self.reader.readexactly(size + 2))
+                if size == 0:
+                    break
+            data = b"".join(p[:-2] for p in parts)
+        else:
+            data = await self.reader.readexactly(length) if length else b""
+        if close:
+            self.close()
+        return status, data
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+def basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+PI_CREATE = urlencode(
+    {
+        "amount": "1000",
+        "currency": "usd",
+        "payment_method": "pm_card_visa",
+        "payment_method_types[0]": "card",
+    }
+).encode()
+
+
+def sms_body(i: int) -> bytes:
+    return urlencode(
+        {"To": "+1555%07d" % (i % 10_000_000), "From": "+15557654321", "Body": f"bench {i}"}
+    ).encode()
+
+
+def sendgrid_body(i: int) -> bytes:
+    return json.dumps(
+        {
+            "personalizations": [{"to": [{"email": f"user{i}@example.com"}]}],
+            "from": {"email": "bench@example.com"},
+            "subject": f"bench {i}",
+            "content": [{"type": "text/plain", "value": "hello from the bench " * 8}],
+        }
+    ).encode()
+
+
+class Scenario:
+    """One operation against a server; returns the statuses it saw."""
+
+    def __init__(self, name: str, key: str = STRIPE_KEY) -> None:
+        self.name = name
+        self.stripe_auth = {"Authorization": f"Bearer {key}", **FORM}
+        self.twilio_auth = {"Authorization": basic(TWILIO_SID, "token"), **FORM}
+        self.sg = {"Authorization": f"Bearer {SENDGRID_KEY}", "Content-Type": "application/json"}
+        self.requests_per_op = 2 if name == "stripe" else 1
+
+    async def run(self, c: Http, i: int) -> list[int]:
+        if self.name == "health":
+            s, _ = await c.request("GET", "/__admin/health")
+            return [s]
+        if self.name == "stripe":
+            s1, body = await c.request("POST", "/v1/payment_intents", PI_CREATE, self.stripe_auth)
+            if s1 != 200:
+                return [s1]
+            pi = json.loads(body)["id"]
+            s2, body = await c.request(
+                "POST", f"/v1/payment_intents/{pi}/confirm", b"", self.stripe_auth
+            )
+            if s2 == 200 and json.loads(body)["status"] != "succeeded":
+                s2 = 600  # counted as wrong
+            return [s1, s2]
+        if self.name == "stripe-create":
+            s, _ = await c.request("POST", "/v1/payment_intents", PI_CREATE, self.stripe_auth)
+            return [s]
+        if self.name == "twilio":
+            path = f"/2010-04-01/Accounts/{TWILIO_SID}/Messages.json"
+            s, _ = await c.request("POST", path, sms_body(i), self.twilio_auth)
+            return [s]
+        if self.name == "sendgrid":
+            s, _ = await c.request("POST", "/v3/mail/send", sendgrid_body(i), self.sg)
+            return [s]
+        raise ValueError(self.name)
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+async def http_load(
+    port: int, scenario: Scenario, conns: int, duration: float, max_ops: int, warmup: float
+) -> dict[str, Any]:
+    """Run ``scenario`` over ``conns`` keep-alive connections; warm-up ops are not counted."""
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    counter = iter(range(10**9))
+    start = time.perf_counter()
+    measure_from = start + warmup
+    deadline = measure_from + duration
+    done = 0
+
+    async def worker() -> None:
+        nonlocal done
+        c = Http("127.0.0.1", port)
+        try:
+            while done < max_ops:
+                now = time.perf_counter()
+                if now >= deadline:
+                    break
+                i = next(counter)
+                result = await scenario.run(c, i)
+                end = time.perf_counter()
+                if now >= measure_from:
+                    done += 1
+                    latencies.append(end - now)
+                    statuses.update(result)
+        finally:
+            c.close()
+
+    await asyncio.gather(*(worker() for _ in range(conns)))
+    elapsed = min(time.perf_counter(), deadline) - measure_from
+    elapsed = max(elapsed, 1e-9)
+    return {
+        "ops": done,
+        "elapsed": elapsed,
+        "ops_per_s": done / elapsed,
+        "req_per_s": done * scenario.requests_per_op / elapsed,
+        "p50_ms": pct(latencies, 0.50) * 1000,
+        "p99_ms": pct(latencies, 0.99) * 1000,
+        "statuses": {str(k): v for k, v in statuses.items()},
+    }
+
+
+# -- a small SMTP client --------------------------------------------------------------------------
+def make_message(i: int, size: int, subject: str | None = None) -> bytes:
+    head = (
+        f"From: bench@example.com\r\nTo: user{i}@example.com\r\n"
+        f"Subject: {subject or f'bench {i}'}\r\nMessage-ID: <bench{i}.{time.time_ns()}@bench>\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+    )
+    line = "The quick brown fox jumps over the lazy dog, 0123456789 abcdefghijklmnopq.\r\n"
+    body_len = max(0, size - len(head))
+    body = (line * (body_len // len(line) + 1))[:body_len]
+    return (head + body).encode()
+
+
+class Smtp:
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+    async def connect(self, user: str | None = None) -> None:
+        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        await self.reply(220)
+        self.writer.write(b"EHLO bench\r\n")
+        await self.reply(250)
+        if user:
+            token = base64.b64encode(f"\0{user}\0pw".encode()).decode()
+            self.writer.write(f"AUTH PLAIN {token}\r\n".encode())
+            await self.reply(235)
+
+    async def reply(self, expect: int) -> int:
+        while True:
+            line = await self.reader.readline()
+            if not line:
+                raise ConnectionError("closed")
+            if line[3:4] != b"-":
+                code = int(line[:3])
+                if code != expect:
+                    raise RuntimeError(f"expected {expect}, got {line!r}")
+                return code
+
+    async def send(self, rcpt: str, data: bytes) -> None:
+        self.writer.write(b"MAIL FROM:<bench@example.com>\r\n")
+        await self.reply(250)
+        self.writer.write(f"RCPT TO:<{rcpt}>\r\n".encode())
+        await self.reply(250)
+        self.writer.write(b"DATA\r\n")
+        await self.reply(354)
+        self.writer.write(data + b"\r\n.\r\n")
+        await self.reply(250)
+
+    async def quit(self) -> None:
+        self.writer.write(b"QUIT\r\n")
+        try:
+            await self.reply(221)
+        finally:
+            self.writer.close()
+
+
+async def smtp_load(
+    port: int, conns: int, size: int, duration: float, max_msgs: int, warmup: float
+) -> dict[str, Any]:
+    msg = make_message(0, size)
+    start = time.perf_counter()
+    measure_from = start + warmup
+    deadline = measure_from + duration
+    done = 0
+    latencies: list[float] = []
+
+    async def worker() -> None:
+        nonlocal done
+        c = Smtp(port)
+        await c.connect()
+        while done < max_msgs:
+            now = time.perf_counter()
+            if now >= deadline:
+                break
+            await c.send("user@example.com", msg)
+            if now >= measure_from:
+                done += 1
+                latencies.append(time.perf_counter() - now)
+        await c.quit()
+
+    await asyncio.gather(*(worker() for _ in range(conns)))
+    elapsed = max(min(time.perf_counter(), deadline) - measure_from, 1e-9)
+    return {
+        "msgs": done,
+        "elapsed": elapsed,
+        "msgs_per_s": done / elapsed,
+        "p50_ms": pct(latencies, 0.5) * 1000,
+        "p99_ms": pct(latencies, 0.99) * 1000,
+    }
+
+
+async def smtp_send_n(port: int, conns: int, total: int, size: int, deadline_s: float) -> int:
+    """Send exactly ``total`` messages (split over ``conns``), as fast as they are accepted."""
+    per = [total // conns + (1 if k < total % conns else 0) for k in range(conns)]
+    deadline = time.perf_counter() + deadline_s
+    sent = 0
+
+    async def worker(k: int, n: int) -> None:
+        nonlocal sent
+        c = Smtp(port)
+        await c.connect()
+        for j in range(n):
+            if time.perf_counter() > deadline:
+                break
+            await c.send(f"user{k}@example.com", make_message(k * 1_000_000 + j, size))
+            sent += 1
+        await c.quit()
+
+    await asyncio.gather(*(worker(k, n) for k, n in enumerate(per)))
+    return sent
+
+
+async def http_send_n(
+    port: int, scenario: Scenario, conns: int, total: int, deadline_s: float
+) -> Counter[int]:
+    """Run ``total`` operations over ``conns`` connections; the statuses they got."""
+    deadline = time.perf_counter() + deadline_s
+    counter = iter(range(total))
+    statuses: Counter[int] = Counter()
+
+    async def worker() -> None:
+        c = Http("127.0.0.1", port)
+        for i in counter:
+            if time.perf_counter() > deadline:
+                break
+            statuses.update(await scenario.run(c, i))
+        c.close()
+
+    await asyncio.gather(*(worker() for _ in range(conns)))
+    return statuses
+
+
+# -- wait latency ---------------------------------------------------------------------------------
+async def wait_latency(http_port: int, smtp_port: int, n: int, size: int) -> dict[str, Any]:
+    """SMTP DATA acknowledged -> a pending /__admin/emails/wait for that message returns."""
+    smtp = Smtp(smtp_port)
+    await smtp.connect()
+    h = Http("127.0.0.1", http_port)
+    lat: list[float] = []
+    deadline = time.perf_counter() + 60
+    for i in range(n):
+        if time.perf_counter() > deadline:
+            break
+        _, body = await h.request("GET", "/__admin/health")
+        seq = json.loads(body)["seq"]
+        w = Http("127.0.0.1", http_port)
+        await w.connect()
+        subject = f"wait-{i}-{time.time_ns()}"
+        waiting = asyncio.ensure_future(
+            w.request("GET", f"/__admin/emails/wait?subject={subject}&after={seq}&timeout=5")
+        )
+        await asyncio.sleep(0.005)  # let the server register the waiter
+        await smtp.send("waiter@example.com", make_message(i, size, subject))
+        sent = time.perf_counter()
+        status, _ = await waiting
+        got = time.perf_counter()
+        w.close()
+        if status != 200:
+            raise RuntimeError(f"wait answered {status}")
+        lat.append(got - sent)
+    await smtp.quit()
+    h.close()
+    return {
+        "n": len(lat),
+        "p50_ms": pct(lat, 0.5) * 1000,
+        "p99_ms": pct(lat, 0.99) * 1000,
+        "max_ms": max(lat) * 1000,
+        "mean_ms": statistics.fmean(lat) * 1000,
+    }
+
+
+# -- load without loss ----------------------------------------------------------------------------
+async def mixed(
+    http_port: int, smtp_port: int, emails: int, sms: int, payments: int, deadline_s: float
+) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    key = f"sk_test_load{int(time.time())}"
+    results = await asyncio.gather(
+        smtp_send_n(smtp_port, 32, emails, 10 * 1024, deadline_s),
+        http_send_n(http_port, Scenario("twilio"), 16, sms, deadline_s),
+        http_send_n(http_port, Scenario("stripe", key), 8, payments, deadline_s),
+    )
+    elapsed = time.perf_counter() - t0
+    sent_emails, sms_status, pay_status = results
+    # Read back: every store's held + evicted, every held email by paging, every PaymentIntent.
+    h = Http("127.0.0.1", http_port)
+    _, body = await h.request("GET", "/__admin/health")
+    health = json.loads(body)
+    held_emails = 0
+    after = 0
+    while True:
+        _, body = await h.request("GET", f"/__admin/emails?limit=1000&after={after}")
+        page = json.loads(body)
+        held_emails += len(page["data"])
+        after = page["next_after"]
+        if not page["has_more"]:
+            break
+    held_sms = 0
+    after = 0
+    while True:
+        _, body = await h.request("GET", f"/__admin/sms?limit=1000&after={after}")
+        page = json.loads(body)
+        held_sms += len(page["data"])
+        after = page["next_after"]
+        if not page["has_more"]:
+            break
+    auth = {"Authorization": f"Bearer {key}"}
+    pis = succeeded = 0
+    cursor = ""
+    while True:
+        status, body = await h.request(
+            "GET", f"/v1/payment_intents?limit=100{cursor}", headers=auth
+        )
+        page = json.loads(body)
+        pis += len(page["data"])
+        succeeded += sum(1 for p in page["data"] if p["status"] == "succeeded")
+        if not page["has_more"]:
+            break
+        cursor = f"&starting_after={page['data'][-1]['id']}"
+    h.close()
+    return {
+        "elapsed": elapsed,
+        "sent": {"emails": sent_emails, "sms": sms_status[201], "payments": pay_status[200] // 2},
+        "sms_statuses": {str(k): v for k, v in sms_status.items()},
+        "payment_statuses": {str(k): v for k, v in pay_status.items()},
+        "health": health,
+        "read_back": {
+            "emails_held": held_emails,
+            "sms_held": held_sms,
+            "payment_intents": pis,
+            "succeeded": succeeded,
+        },
+    }
+
+
+async def fill(port: int, scenario: str, total: int, conns: int, key: str) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    st = await http_send_n(port, Scenario(scenario, key), conns, total, 600)
+    return {"statuses": {str(k): v for k, v in st.items()}, "elapsed": time.perf_counter() - t0}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("kind", choices=["http", "smtp", "wait", "mixed", "fill"])
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--smtp-port", type=int, default=0)
+    p.add_argument("--scenario", default="health")
+    p.add_argument("--key", default=STRIPE_KEY)
+    p.add_argument("--conns", type=int, default=16)
+    p.add_argument("--duration", type=float, default=3.0)
+    p.add_argument("--warmup", type=float, default=0.5)
+    p.add_argument("--max", type=int, default=1_000_000)
+    p.add_argument("--size", type=int, default=10 * 1024)
+    p.add_argument("--n", type=int, default=200)
+    p.add_argument("--emails", type=int, default=20000)
+    p.add_argument("--sms", type=int, default=20000)
+    p.add_argument("--payments", type=int, default=5000)
+    p.add_argument("--deadline", type=float, default=240)
+    a = p.parse_args()
+    if a.kind == "http":
+        coro: Any = http_load(
+            a.port, Scenario(a.scenario, a.key), a.conns, a.duration, a.max, a.warmup
+        )
+    elif a.kind == "smtp":
+        coro = smtp_load(a.port, a.conns, a.size, a.duration, a.max, a.warmup)
+    elif a.kind == "wait":
+        coro = wait_latency(a.port, a.smtp_port, a.n, a.size)
+    elif a.kind == "mixed":
+        coro = mixed(a.port, a.smtp_port, a.emails, a.sms, a.payments, a.deadline)
+    else:
+        coro = fill(a.port, a.scenario, a.max, a.conns, a.key)
+    result = asyncio.run(coro)
+    json.dump(result, sys.stdout)
+    print()
+
+
+if __name__ == "__main__":
+    main()
