@@ -9,7 +9,6 @@ JSON (objects, list envelopes, ``{"error": {...}}`` with null keys omitted) with
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import copy
 import hashlib
@@ -24,6 +23,7 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 
+from fakeservices.core.disconnect import until_disconnect
 from fakeservices.core.ids import alnum
 from fakeservices.stripe import params as P
 from fakeservices.stripe.errors import HoldRequest, StripeError, invalid
@@ -89,23 +89,6 @@ def key_from_headers(headers: Headers) -> str | None:
 def account_of(headers: Headers) -> str:
     key = key_from_headers(headers)
     return key if key and KEY_RE.match(key) else ""
-
-
-async def hold_until_disconnect(request: Request, seconds: float, runtime: Runtime) -> None:
-    """Hold the request open up to ``seconds`` (cut short by shutdown or the client leaving)."""
-    hold = asyncio.ensure_future(runtime.hold(seconds))
-
-    async def gone() -> None:
-        while (await request.receive())["type"] != "http.disconnect":
-            pass
-
-    watcher = asyncio.ensure_future(gone())
-    try:
-        await asyncio.wait({hold, watcher}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in (hold, watcher):
-            task.cancel()
-        await asyncio.gather(hold, watcher, return_exceptions=True)
 
 
 # -- rendering ---------------------------------------------------------------------------------
@@ -724,7 +707,10 @@ class StripeWire:
             result = route.handler(ctx, p, args)
             rendered = self.render(result, p.get("expand") or [], ctx.account, request.url.path)
         except HoldRequest:
-            await hold_until_disconnect(request, self.runtime.config.hold_seconds, self.runtime)
+            # Held (no CPU) until the client gives up, shutdown, or --hold-seconds pass.
+            await until_disconnect(
+                request.receive, self.runtime.hold(self.runtime.config.hold_seconds)
+            )
             timeout = StripeError(
                 504,
                 "The request timed out: fakeservices held it (timeout test card) and nothing "
