@@ -14,7 +14,7 @@ from fakeservices.admin.faults import FaultRoutes
 from fakeservices.core.errors import bad_param
 from fakeservices.core.journal import JournalEntry, entry_filter, status_matcher
 from fakeservices.core.openapi import Param
-from fakeservices.core.outbound import Delivery
+from fakeservices.core.outbound import Delivery, delivery_filters
 from fakeservices.core.query import Query
 from fakeservices.core.readback import Readback
 from fakeservices.core.runtime import Runtime
@@ -37,24 +37,6 @@ def journal_filters(q: Query) -> Any:
     if not (service or method or path or status):
         return None
     return entry_filter(service=service, method=method, path=path, status=status)
-
-
-def delivery_filters(q: Query) -> Any:
-    service, event, ref, url = q.text("service"), q.text("event"), q.text("ref"), q.text("url")
-    state = q.choice("state", ("pending", "delivered", "failed"))
-    if not (service or event or state or ref or url):
-        return None
-
-    def pred(d: Delivery) -> bool:
-        return (
-            (service is None or d.service == service)
-            and (event is None or d.event == event)
-            and (state is None or d.state == state)
-            and (ref is None or d.ref == ref)
-            and (url is None or d.url == url)
-        )
-
-    return pred
 
 
 def _deliveries_of(service: str, account: str | None) -> Callable[[Delivery], bool]:
@@ -93,7 +75,7 @@ class AdminCore:
         self.deliveries = Readback[Delivery](
             name="webhook-deliveries",
             store=runtime.deliveries,
-            filters=delivery_filters,
+            filters=delivery_filters(),
             to_json=Delivery.to_json,
             summary=Delivery.summary,
             filter_params=[

@@ -12,12 +12,14 @@ import asyncio
 import itertools
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import httpx
 
 from fakeservices.core.clock import rfc3339
+from fakeservices.core.query import Query
 from fakeservices.core.store import Store
 
 log = logging.getLogger("fakeservices.outbound")
@@ -84,6 +86,36 @@ class Delivery:
             "url": self.url,
             "state": self.state,
         }
+
+
+DELIVERY_STATES = ("pending", "delivered", "failed")
+
+
+def delivery_filters(
+    service: str | None = None,
+) -> Callable[[Query], Callable[[Delivery], bool] | None]:
+    """Read-back filters over deliveries (``event``, ``state``, ``ref``, ``url``; ``service``
+    from the query unless fixed here, as a fake's own read-back does)."""
+
+    def filters(q: Query) -> Callable[[Delivery], bool] | None:
+        svc = service if service is not None else q.text("service")
+        event, ref, url = q.text("event"), q.text("ref"), q.text("url")
+        state = q.choice("state", DELIVERY_STATES)
+        if not (svc or event or state or ref or url):
+            return None
+
+        def pred(d: Delivery) -> bool:
+            return (
+                (svc is None or d.service == svc)
+                and (event is None or d.event == event)
+                and (state is None or d.state == state)
+                and (ref is None or d.ref == ref)
+                and (url is None or d.url == url)
+            )
+
+        return pred
+
+    return filters
 
 
 class Outbound:

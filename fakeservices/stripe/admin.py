@@ -12,30 +12,13 @@ from starlette.routing import BaseRoute, Route
 
 from fakeservices.core.errors import AdminError, bad_param
 from fakeservices.core.openapi import Param
-from fakeservices.core.outbound import Delivery
+from fakeservices.core.outbound import Delivery, delivery_filters
 from fakeservices.core.query import Query
 from fakeservices.core.readback import Readback
 from fakeservices.core.runtime import Runtime
 from fakeservices.core.store import Store
 from fakeservices.stripe.events import StripeEvent
 from fakeservices.stripe.model import Ctx, StripeModel
-
-
-def delivery_filters(q: Query) -> Callable[[Delivery], bool]:
-    """Only the Stripe fake's deliveries, optionally by event type, state, event id or URL."""
-    event, ref, url = q.text("event"), q.text("ref"), q.text("url")
-    state = q.choice("state", ("pending", "delivered", "failed"))
-
-    def pred(d: Delivery) -> bool:
-        return (
-            d.service == "stripe"
-            and (event is None or d.event == event)
-            and (state is None or d.state == state)
-            and (ref is None or d.ref == ref)
-            and (url is None or d.url == url)
-        )
-
-    return pred
 
 
 def event_filters(q: Query) -> Callable[[StripeEvent], bool] | None:
@@ -52,7 +35,7 @@ class StripeAdmin:
         self.deliveries = Readback[Delivery](
             name="stripe/webhook-deliveries",
             store=runtime.deliveries,
-            filters=delivery_filters,
+            filters=delivery_filters("stripe"),
             to_json=Delivery.to_json,
             summary=Delivery.summary,
             filter_params=[
