@@ -100,7 +100,7 @@ PI_CREATE = urlencode(
 
 def sms_body(i: int) -> bytes:
     return urlencode(
-        {"To": "+1555%07d" % (i % 10_000_000), "From": "+15557654321", "Body": f"bench {i}"}
+        {"To": f"+1555{i % 10_000_000:07d}", "From": "+15557654321", "Body": f"bench {i}"}
     ).encode()
 
 
@@ -161,7 +161,13 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def http_load(
-    port: int, scenario: Scenario, conns: int, duration: float, max_ops: int, warmup: float
+    port: int,
+    scenario: Scenario,
+    conns: int,
+    duration: float,
+    max_ops: int,
+    warmup: float,
+    grace: float = 30.0,
 ) -> dict[str, Any]:
     """Run ``scenario`` over ``conns`` keep-alive connections; warm-up ops are not counted."""
     latencies: list[float] = []
@@ -171,9 +177,10 @@ async def http_load(
     measure_from = start + warmup
     deadline = measure_from + duration
     done = 0
+    last_end = 0.0
 
     async def worker() -> None:
-        nonlocal done
+        nonlocal done, last_end
         c = Http("127.0.0.1", port)
         try:
             while done < max_ops:
@@ -185,13 +192,21 @@ async def http_load(
                 end = time.perf_counter()
                 if now >= measure_from:
                     done += 1
+                    last_end = max(last_end, end)
                     latencies.append(end - now)
                     statuses.update(result)
         finally:
             c.close()
 
-    await asyncio.gather(*(worker() for _ in range(conns)))
-    elapsed = min(time.perf_counter(), deadline) - measure_from
+    tasks = [asyncio.ensure_future(worker()) for _ in range(conns)]
+    # An operation already started when the deadline passes may still finish (a slow server can
+    # take seconds per request); past a grace period it is abandoned and not counted.
+    await asyncio.wait(tasks, timeout=warmup + duration + grace)
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    # Throughput over the time the counted operations actually took.
+    elapsed = max(last_end, deadline if done < max_ops else 0.0) - measure_from
     elapsed = max(elapsed, 1e-9)
     return {
         "ops": done,
@@ -414,9 +429,7 @@ async def mixed(
     pis = succeeded = 0
     cursor = ""
     while True:
-        status, body = await h.request(
-            "GET", f"/v1/payment_intents?limit=100{cursor}", headers=auth
-        )
+        _, body = await h.request("GET", f"/v1/payment_intents?limit=100{cursor}", headers=auth)
         page = json.loads(body)
         pis += len(page["data"])
         succeeded += sum(1 for p in page["data"] if p["status"] == "succeeded")

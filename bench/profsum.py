@@ -1,6 +1,6 @@
 """Summarise py-spy's raw (collapsed-stack) output: where the samples are, self and inclusive.
 
-    python bench/profsum.py PROFILE.txt [--top N]
+python bench/profsum.py PROFILE.txt [--top N]
 """
 
 from __future__ import annotations

@@ -66,12 +66,13 @@ def _pi_body(pi_id: str, status: str) -> dict[str, Any]:
         "payment_method_types": ["card"],
         "status": status,
     }
-    for key in (
+    nulls = (
         "application application_fee_amount automatic_payment_methods canceled_at "
         "cancellation_reason customer description invoice last_payment_error next_action "
         "on_behalf_of processing receipt_email review setup_future_usage shipping source "
         "statement_descriptor statement_descriptor_suffix transfer_data transfer_group"
-    ).split():
+    )
+    for key in nulls.split():
         body[key] = None
     return body
 
@@ -235,7 +236,9 @@ def serve_localstripe(port: int, preload: int) -> None:
     resources.Store.dump_to_disk = lambda self: None  # type: ignore[method-assign]
     for _ in range(preload):
         resources.PaymentIntent(
-            amount=1000, currency="usd", payment_method="pm_card_visa",
+            amount=1000,
+            currency="usd",
+            payment_method="pm_card_visa",
             payment_method_types=["card"],
         )
     resources.Store.dump_to_disk = real_dump  # type: ignore[method-assign]

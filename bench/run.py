@@ -1,0 +1,684 @@
+"""Run every benchmark and write bench/RESULTS.md. One command, any Python 3.11+:
+
+    python3 bench/run.py            # everything, ~10-15 minutes on 2 cores
+    python3 bench/run.py --quick    # shorter runs, for trying the harness out
+    python3 bench/run.py --only http,smtp
+
+The first run creates bench/.venv and installs this checkout (editable) plus what the benchmarks
+need (localstripe, py-spy, uvloop, httptools, orjson) into it, then re-runs itself there. Servers
+and load generators are separate processes on 127.0.0.1; every loop is bounded in count and time.
+Raw numbers go to bench/results/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import json
+import os
+import platform
+import select
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+VENV = BENCH / ".venv"
+VPY = VENV / "bin" / "python"
+RESULTS_DIR = BENCH / "results"
+EXTRAS = ["localstripe", "py-spy", "pyinstrument", "uvloop", "httptools", "orjson"]
+SECTIONS = ["http", "localstripe", "smtp", "startup", "memory", "wait", "load", "profile"]
+
+
+# -- the bench venv -------------------------------------------------------------------------------
+def ensure_venv(reinstall: bool) -> None:
+    """Re-exec inside bench/.venv, creating and filling it first if needed."""
+    if Path(sys.prefix).resolve() == VENV.resolve():
+        return
+    if reinstall or not VPY.exists():
+        print(f"creating {VENV} ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+        subprocess.run(
+            [str(VPY), "-m", "pip", "install", "-q", "-e", str(REPO), *EXTRAS], check=True
+        )
+    os.execv(str(VPY), [str(VPY), __file__, *sys.argv[1:]])
+
+
+# -- processes ------------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Proc:
+    """A server process started by us; waits for its first stdout line."""
+
+    def __init__(self, args: list[str], ready_timeout: float = 120) -> None:
+        self.p = subprocess.Popen(
+            [str(VPY), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            cwd=str(REPO),
+        )
+        assert self.p.stdout is not None
+        r, _, _ = select.select([self.p.stdout], [], [], ready_timeout)
+        line = self.p.stdout.readline().strip() if r else ""
+        if not line:
+            self.stop()
+            raise RuntimeError(f"{args} did not start")
+        self.banner = line
+        self.pid = self.p.pid
+
+    @property
+    def ports(self) -> list[int]:
+        out = []
+        for word in self.banner.split():
+            tail = word.rsplit(":", 1)[-1]
+            if tail.isdigit():
+                out.append(int(tail))
+        return out
+
+    def rss_kib(self) -> int:
+        with open(f"/proc/{self.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def stop(self) -> None:
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+            try:
+                self.p.wait(10)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+
+
+@contextlib.contextmanager
+def running(args: list[str]) -> Iterator[Proc]:
+    proc = Proc(args)
+    try:
+        yield proc
+    finally:
+        proc.stop()
+
+
+def fakes(*serve_args: str, flavour: tuple[str, ...] = ()) -> list[str]:
+    return [
+        "bench/servers.py",
+        "fakes",
+        *flavour,
+        "--",
+        "serve",
+        "--http-port",
+        "0",
+        "--smtp-port",
+        "0",
+        *serve_args,
+    ]
+
+
+def load(*args: str, timeout: float = 600) -> dict[str, Any]:
+    out = subprocess.run(
+        [str(VPY), "bench/load.py", *args],
+        capture_output=True,
+        text=True,
+        cwd=str(REPO),
+        timeout=timeout,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"load {args} failed: {out.stderr[-2000:]}")
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def med(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+# -- sections -------------------------------------------------------------------------------------
+FLAVOURS = {"default": (), "uvloop+httptools": ("--uvloop", "--httptools")}
+HTTP_SCENARIOS = ["health", "stripe", "twilio", "sendgrid"]
+
+
+def bench_http(cfg: argparse.Namespace) -> dict[str, Any]:
+    """Each scenario against the fakes and a bare Starlette app, runs interleaved."""
+    out: dict[str, Any] = {}
+    for flavour, flags in FLAVOURS.items():
+        sport = free_port()
+        with (
+            running(fakes(flavour=flags)) as fk,
+            running(["bench/servers.py", "starlette", "--port", str(sport), *flags]),
+        ):
+            fport = fk.ports[0]
+            for scen in HTTP_SCENARIOS:
+                runs: dict[str, list[dict[str, Any]]] = {"fakes": [], "starlette": []}
+                for _ in range(cfg.runs):
+                    for name, port in (("fakes", fport), ("starlette", sport)):
+                        runs[name].append(
+                            load(
+                                "http",
+                                "--port",
+                                str(port),
+                                "--scenario",
+                                scen,
+                                "--conns",
+                                str(cfg.conns),
+                                "--duration",
+                                str(cfg.duration),
+                            )
+                        )
+                row = {name: summarise_http(r) for name, r in runs.items()}
+                row["ratio"] = row["fakes"]["ops_per_s"] / row["starlette"]["ops_per_s"]
+                out.setdefault(flavour, {})[scen] = row
+                log(f"http {flavour} {scen}: ratio {row['ratio']:.2f} {row}")
+    return out
+
+
+def summarise_http(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    bad = sum(v for r in runs for k, v in r["statuses"].items() if not k.startswith("2"))
+    return {
+        "ops_per_s": med([r["ops_per_s"] for r in runs]),
+        "req_per_s": med([r["req_per_s"] for r in runs]),
+        "p50_ms": med([r["p50_ms"] for r in runs]),
+        "p99_ms": med([r["p99_ms"] for r in runs]),
+        "runs": [round(r["ops_per_s"], 1) for r in runs],
+        "non_2xx": bad,
+    }
+
+
+def bench_localstripe(cfg: argparse.Namespace) -> dict[str, Any]:
+    """PaymentIntent create+confirm with 1,000 and 50,000 PaymentIntents already stored."""
+    sizes = [1000, cfg.big]
+    out: dict[str, Any] = {"fakes": {}, "localstripe": {}}
+    key = f"sk_test_bench{int(time.time())}"
+    with running(fakes()) as fk:
+        port = fk.ports[0]
+        stored = 0
+        for size in sizes:
+            t0 = time.perf_counter()
+            load(
+                "fill",
+                "--port",
+                str(port),
+                "--scenario",
+                "stripe-create",
+                "--key",
+                key,
+                "--max",
+                str(size - stored),
+                "--conns",
+                "16",
+                timeout=1200,
+            )
+            stored = size
+            fill_s = time.perf_counter() - t0
+            runs = []
+            for _ in range(cfg.runs):
+                r = load(
+                    "http",
+                    "--port",
+                    str(port),
+                    "--scenario",
+                    "stripe",
+                    "--key",
+                    key,
+                    "--conns",
+                    "4",
+                    "--duration",
+                    str(cfg.duration),
+                    "--max",
+                    "500",
+                )
+                stored += r["ops"]
+                runs.append(r)
+            out["fakes"][size] = {**summarise_http(runs), "fill_s": fill_s}
+            log(f"stripe fakes @{size}: {out['fakes'][size]}")
+    for size in sizes:
+        port = free_port()
+        t0 = time.perf_counter()
+        with running(
+            ["bench/servers.py", "localstripe", "--port", str(port), "--preload", str(size)]
+        ):
+            load_s = time.perf_counter() - t0
+            runs = [
+                load(
+                    "http",
+                    "--port",
+                    str(port),
+                    "--scenario",
+                    "stripe",
+                    "--conns",
+                    "4",
+                    "--duration",
+                    str(cfg.duration + 2),
+                    "--warmup",
+                    "0",
+                    "--max",
+                    "500",
+                )
+                for _ in range(cfg.runs)
+            ]
+        out["localstripe"][size] = {**summarise_http(runs), "preload_s": load_s}
+        log(f"stripe localstripe @{size}: {out['localstripe'][size]}")
+    for size in sizes:
+        out.setdefault("ratio", {})[size] = (
+            out["fakes"][size]["ops_per_s"] / out["localstripe"][size]["ops_per_s"]
+        )
+    out["fakes_big_over_small"] = (
+        out["fakes"][sizes[1]]["ops_per_s"] / out["fakes"][1000]["ops_per_s"]
+    )
+    out["localstripe_big_over_small"] = (
+        out["localstripe"][sizes[1]]["ops_per_s"] / out["localstripe"][1000]["ops_per_s"]
+    )
+    return out
+
+
+def bench_smtp(cfg: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for flavour, flags in FLAVOURS.items():
+        conc = [1, 8, 32] if flavour == "default" else [8]
+        bport = free_port()
+        with (
+            running(fakes(flavour=flags)) as fk,
+            running(["bench/servers.py", "smtp", "--port", str(bport), *flags[:1]]),
+        ):
+            fport = fk.ports[1]
+            for conns in conc:
+                runs: dict[str, list[dict[str, Any]]] = {"fakes": [], "aiosmtpd": []}
+                for _ in range(cfg.runs):
+                    for name, port in (("fakes", fport), ("aiosmtpd", bport)):
+                        runs[name].append(
+                            load(
+                                "smtp",
+                                "--port",
+                                str(port),
+                                "--conns",
+                                str(conns),
+                                "--duration",
+                                str(cfg.duration),
+                                "--size",
+                                str(10 * 1024),
+                            )
+                        )
+                row: dict[str, Any] = {
+                    name: {
+                        "msgs_per_s": med([r["msgs_per_s"] for r in rs]),
+                        "p50_ms": med([r["p50_ms"] for r in rs]),
+                        "p99_ms": med([r["p99_ms"] for r in rs]),
+                        "runs": [round(r["msgs_per_s"], 1) for r in rs],
+                    }
+                    for name, rs in runs.items()
+                }
+                row["ratio"] = row["fakes"]["msgs_per_s"] / row["aiosmtpd"]["msgs_per_s"]
+                out.setdefault(flavour, {})[conns] = row
+                log(f"smtp {flavour} x{conns}: {row}")
+    return out
+
+
+def time_to_health(args: list[str], port: int, limit: float = 30) -> float:
+    t0 = time.perf_counter()
+    p = subprocess.Popen(
+        [str(VPY), *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=str(REPO),
+    )
+    try:
+        url = f"http://127.0.0.1:{port}/__admin/health"
+        while time.perf_counter() - t0 < limit:
+            try:
+                with urllib.request.urlopen(url, timeout=1) as r:
+                    if r.status == 200:
+                        return time.perf_counter() - t0
+            except OSError:
+                time.sleep(0.005)
+        raise RuntimeError(f"{args} never answered health")
+    finally:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def bench_startup(cfg: argparse.Namespace) -> dict[str, Any]:
+    """Process start -> GET /__admin/health answers 200; fresh process each time."""
+    ours: list[float] = []
+    bare: list[float] = []
+    for _ in range(cfg.startups):
+        port = free_port()
+        ours.append(
+            time_to_health(
+                [
+                    "bench/servers.py",
+                    "fakes",
+                    "--",
+                    "serve",
+                    "--http-port",
+                    str(port),
+                    "--smtp-port",
+                    "0",
+                ],
+                port,
+            )
+        )
+        port = free_port()
+        bare.append(time_to_health(["bench/servers.py", "starlette", "--port", str(port)], port))
+    out = {
+        "fakes_s": med(ours),
+        "starlette_s": med(bare),
+        "fakes_runs": [round(x, 3) for x in ours],
+        "starlette_runs": [round(x, 3) for x in bare],
+    }
+    out["ratio"] = out["fakes_s"] / out["starlette_s"]
+    log(f"startup: {out}")
+    return out
+
+
+def bench_memory(cfg: argparse.Namespace) -> dict[str, Any]:
+    """RSS growth per stored 10 KB email and per SMS after 10,000 of each (nothing evicted)."""
+    n = cfg.memory_n
+    cap = str(2 * n + 1000)
+    out: dict[str, Any] = {}
+    with running(fakes("--max-messages", cap, "--journal-size", cap)) as fk:
+        hport, sport = fk.ports
+        # warm up (imports, caches, first allocations), then measure
+        load("fill", "--port", str(hport), "--scenario", "twilio", "--max", "100", "--conns", "4")
+        load("smtp", "--port", str(sport), "--conns", "4", "--duration", "0.5", "--max", "100")
+        time.sleep(1)
+        rss0 = fk.rss_kib()
+        sent = load_smtp_n(sport, n)
+        time.sleep(1)
+        rss1 = fk.rss_kib()
+        load("fill", "--port", str(hport), "--scenario", "twilio", "--max", str(n), "--conns", "8")
+        time.sleep(2)  # let the queued -> sent -> delivered steps finish
+        rss2 = fk.rss_kib()
+        out["fakes"] = {
+            "emails": sent,
+            "rss_before_kib": rss0,
+            "rss_after_emails_kib": rss1,
+            "rss_after_sms_kib": rss2,
+            "bytes_per_email": (rss1 - rss0) * 1024 / sent,
+            "bytes_per_sms": (rss2 - rss1) * 1024 / n,
+        }
+    bport = free_port()
+    with running(["bench/servers.py", "smtp", "--port", str(bport)]) as bare:
+        load("smtp", "--port", str(bport), "--conns", "4", "--duration", "0.5", "--max", "100")
+        time.sleep(0.5)
+        rss0 = bare.rss_kib()
+        sent = load_smtp_n(bport, min(n, 9000))  # the bare handler trims its list past 10,000
+        time.sleep(0.5)
+        out["aiosmtpd"] = {"bytes_per_email": (bare.rss_kib() - rss0) * 1024 / sent}
+    out["message_bytes"] = 10 * 1024
+    out["email_over_raw"] = out["fakes"]["bytes_per_email"] / out["message_bytes"]
+    out["email_over_bare"] = out["fakes"]["bytes_per_email"] / out["aiosmtpd"]["bytes_per_email"]
+    log(f"memory: {out}")
+    return out
+
+
+def load_smtp_n(port: int, n: int) -> int:
+    r = load(
+        "smtp",
+        "--port",
+        str(port),
+        "--conns",
+        "8",
+        "--duration",
+        "120",
+        "--warmup",
+        "0",
+        "--max",
+        str(n),
+    )
+    return int(r["msgs"])
+
+
+def bench_wait(cfg: argparse.Namespace) -> dict[str, Any]:
+    with running(fakes()) as fk:
+        hport, sport = fk.ports
+        out = load("wait", "--port", str(hport), "--smtp-port", str(sport), "--n", str(cfg.waits))
+    log(f"wait: {out}")
+    return out
+
+
+def bench_load(cfg: argparse.Namespace) -> dict[str, Any]:
+    """20k emails over 32 SMTP connections + 20k SMS + 5k payments at once, --max-messages 5000."""
+    samples: list[tuple[float, int]] = []
+    with running(fakes("--max-messages", "5000")) as fk:
+        hport, sport = fk.ports
+        stop = threading.Event()
+        t0 = time.perf_counter()
+
+        def sample() -> None:
+            while not stop.is_set():
+                with contextlib.suppress(OSError):
+                    samples.append((time.perf_counter() - t0, fk.rss_kib()))
+                stop.wait(0.25)
+
+        th = threading.Thread(target=sample, daemon=True)
+        th.start()
+        try:
+            r = load(
+                "mixed",
+                "--port",
+                str(hport),
+                "--smtp-port",
+                str(sport),
+                "--emails",
+                str(cfg.load_emails),
+                "--sms",
+                str(cfg.load_sms),
+                "--payments",
+                str(cfg.load_payments),
+                "--deadline",
+                "300",
+            )
+        finally:
+            stop.set()
+            th.join()
+    h = r["health"]
+    sent = r["sent"]
+    checks = {
+        "emails_sent": sent["emails"] == cfg.load_emails,
+        "emails_accounted": h["counts"]["emails"] + h["evicted"]["emails"] == cfg.load_emails,
+        "emails_read_back": r["read_back"]["emails_held"] == h["counts"]["emails"],
+        "sms_sent": sent["sms"] == cfg.load_sms,
+        "sms_accounted": h["counts"]["sms"] + h["evicted"]["sms"] == cfg.load_sms,
+        "sms_read_back": r["read_back"]["sms_held"] == h["counts"]["sms"],
+        "payments_sent": sent["payments"] == cfg.load_payments,
+        "payments_read_back": r["read_back"]["payment_intents"] == cfg.load_payments,
+        "payments_succeeded": r["read_back"]["succeeded"] == cfg.load_payments,
+        "no_5xx": not any(
+            k.startswith("5") for k in {**r["sms_statuses"], **r["payment_statuses"]}
+        ),
+        "no_non_2xx": all(
+            k.startswith("2") for k in {**r["sms_statuses"], **r["payment_statuses"]}
+        ),
+    }
+    rss = [kib for _, kib in samples]
+    third = max(1, len(rss) // 3)
+    out = {
+        **r,
+        "checks": checks,
+        "all_ok": all(checks.values()),
+        "rss_peak_kib": max(rss) if rss else 0,
+        "rss_end_kib": rss[-1] if rss else 0,
+        "rss_start_kib": rss[0] if rss else 0,
+        "rss_at_one_third_kib": rss[third] if rss else 0,
+        "rss_samples": samples[:: max(1, len(samples) // 40)],
+    }
+    log(f"load: checks {checks} elapsed {r['elapsed']:.1f}s peak {out['rss_peak_kib']} KiB")
+    return out
+
+
+def bench_profile(cfg: argparse.Namespace) -> dict[str, Any]:
+    """py-spy on the server while each workload runs alone."""
+    sys.path.insert(0, str(BENCH))
+    from profsum import summarise
+
+    out: dict[str, Any] = {}
+    RESULTS_DIR.mkdir(exist_ok=True)
+    with running(fakes()) as fk:
+        hport, sport = fk.ports
+        for scen in ["stripe", "twilio", "sendgrid", "smtp", "health"]:
+            path = RESULTS_DIR / f"profile-{scen}.txt"
+            spy = subprocess.Popen(
+                [
+                    str(VENV / "bin" / "py-spy"),
+                    "record",
+                    "-p",
+                    str(fk.pid),
+                    "-d",
+                    str(int(cfg.duration) + 2),
+                    "-r",
+                    "250",
+                    "-f",
+                    "raw",
+                    "-o",
+                    str(path),
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            time.sleep(0.5)
+            if scen == "smtp":
+                load("smtp", "--port", str(sport), "--conns", "8", "--duration", str(cfg.duration))
+            else:
+                load(
+                    "http",
+                    "--port",
+                    str(hport),
+                    "--scenario",
+                    scen,
+                    "--duration",
+                    str(cfg.duration),
+                )
+            try:
+                spy.wait(60)
+            except subprocess.TimeoutExpired:
+                spy.kill()
+            if path.exists():
+                out[scen] = summarise(path.read_text(), 15)
+            else:
+                out[scen] = {"error": "py-spy wrote nothing (ptrace not permitted?)"}
+            log(f"profile {scen}: {out[scen].get('self', out[scen])[:5]}")
+    return out
+
+
+# -- report ---------------------------------------------------------------------------------------
+def machine() -> dict[str, Any]:
+    import importlib.metadata as md
+
+    def ver(name: str) -> str:
+        try:
+            return md.version(name)
+        except md.PackageNotFoundError:
+            return "-"
+
+    cpu = "?"
+    with contextlib.suppress(OSError), open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=str(REPO)
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "fakeservices"],
+        capture_output=True,
+        text=True,
+        cwd=str(REPO),
+    ).stdout.strip()
+    return {
+        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "load_before": os.getloadavg(),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "commit": commit + (" (fakeservices/ has uncommitted edits)" if dirty else ""),
+        "versions": {
+            n: ver(n)
+            for n in [
+                "fakeservices",
+                "starlette",
+                "uvicorn",
+                "h11",
+                "aiosmtpd",
+                "uvloop",
+                "httptools",
+                "localstripe",
+                "aiohttp",
+                "py-spy",
+            ]
+        },
+    }
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="short runs (not for RESULTS.md)")
+    p.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections")
+    p.add_argument("--runs", type=int, default=3, help="runs per figure (median taken)")
+    p.add_argument("--reinstall", action="store_true", help="recreate bench/.venv")
+    p.add_argument("--output", default=str(BENCH / "RESULTS.md"))
+    cfg = p.parse_args()
+    ensure_venv(cfg.reinstall)
+    cfg.duration = 1.5 if cfg.quick else 3.0
+    cfg.conns = 16
+    cfg.big = 5000 if cfg.quick else 50000
+    cfg.startups = 3 if cfg.quick else 10
+    cfg.memory_n = 2000 if cfg.quick else 10000
+    cfg.waits = 100 if cfg.quick else 400
+    cfg.load_emails, cfg.load_sms, cfg.load_payments = (
+        (2000, 2000, 500) if cfg.quick else (20000, 20000, 5000)
+    )
+    if cfg.quick:
+        cfg.runs = min(cfg.runs, 2)
+    only = [s for s in cfg.only.split(",") if s]
+    results: dict[str, Any] = {
+        "machine": machine(),
+        "config": {k: v for k, v in vars(cfg).items() if k not in ("output",)},
+    }
+    t0 = time.perf_counter()
+    for name in only:
+        log(f"== {name}")
+        try:
+            results[name] = globals()[f"bench_{name}"](cfg)
+        except Exception as exc:  # one failing section must not lose the others
+            results[name] = {"error": repr(exc)}
+            log(f"{name} failed: {exc!r}")
+    results["machine"]["load_after"] = os.getloadavg()
+    results["machine"]["wall_s"] = time.perf_counter() - t0
+    RESULTS_DIR.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    raw = RESULTS_DIR / f"results-{stamp}.json"
+    raw.write_text(json.dumps(results, indent=2, default=str))
+    sys.path.insert(0, str(BENCH))
+    from report import render
+
+    Path(cfg.output).write_text(render(results))
+    log(f"wrote {cfg.output} and {raw} in {results['machine']['wall_s']:.0f}s")
+
+
+if __name__ == "__main__":
+    main()
