@@ -13,13 +13,12 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formatdate
 from typing import Any
 
-from fakeservices.email.mime import parse_message
+from fakeservices.email.mime import POLICY, SMTP_POLICY, SMTPUTF8_POLICY, parse_message
 from fakeservices.email.model import Inbox, StoredEmail
 
 OCTET = "application/octet-stream"
@@ -85,7 +84,7 @@ def _split_type(content_type: str) -> tuple[str, str]:
 
 def render(out: Outgoing, date: float | None = None) -> bytes:
     """The RFC 5322 bytes of ``out`` (CRLF line ends; SMTPUTF8 only if an address needs it)."""
-    msg = EmailMessage()
+    msg = EmailMessage(policy=POLICY)
     msg["From"] = out.sender.render()
     if out.to:
         msg["To"] = [m.render() for m in out.to]
@@ -133,9 +132,9 @@ def render(out: Outgoing, date: float | None = None) -> bytes:
             cid=f"<{att.content_id}>" if att.content_id else None,
         )
     try:
-        return msg.as_bytes(policy=policy.SMTP)
+        return msg.as_bytes(policy=SMTP_POLICY)
     except (UnicodeError, ValueError):
-        return msg.as_bytes(policy=policy.SMTPUTF8)
+        return msg.as_bytes(policy=SMTPUTF8_POLICY)
 
 
 def _set_bodies(msg: EmailMessage, out: Outgoing) -> None:

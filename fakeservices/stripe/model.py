@@ -108,10 +108,21 @@ class Account:
     return_urls: dict[str, str] = field(default_factory=dict)
     idempotency: OrderedDict[str, IdemRecord] = field(default_factory=OrderedDict)
     in_flight: set[str] = field(default_factory=set)
+    #: ``objects`` by kind, in the same order: listing one kind (and finding the webhook endpoints
+    #: for every event) must not scan every object the account ever made.
+    by_kind: dict[str, dict[str, Obj]] = field(default_factory=dict)
+
+    def put(self, obj: Obj) -> None:
+        self.objects[obj["id"]] = obj
+        self.by_kind.setdefault(obj["object"], {})[obj["id"]] = obj
+
+    def remove(self, obj_id: str) -> None:
+        obj = self.objects.pop(obj_id)
+        self.by_kind.get(obj["object"], {}).pop(obj_id, None)
 
     def of_kind(self, kind: str) -> list[Obj]:
         """Objects of one kind, newest first."""
-        return [o for o in reversed(self.objects.values()) if o["object"] == kind]
+        return list(reversed(self.by_kind.get(kind, {}).values()))
 
 
 Emit = Callable[[Ctx, str, Obj, "Obj | None"], None]
@@ -224,7 +235,7 @@ class StripeModel:
         return obj
 
     def _add(self, acct: Account, obj: Obj) -> Obj:
-        acct.objects[obj["id"]] = obj
+        acct.put(obj)
         return obj
 
     def _emit(self, ctx: Ctx, kind: str, obj: Obj, previous: Obj | None = None) -> None:
@@ -585,7 +596,7 @@ class StripeModel:
     def delete_customer(self, ctx: Ctx, cus_id: str) -> Obj:
         acct = self.account(ctx.account)
         cus = self._get(acct, cus_id, "customer", "customer")
-        del acct.objects[cus_id]
+        acct.remove(cus_id)
         acct.deleted[cus_id] = "customer"
         self._emit(ctx, "customer.deleted", cus)
         return objects.deleted(cus_id, "customer")
@@ -1393,7 +1404,7 @@ class StripeModel:
     def delete_webhook_endpoint(self, ctx: Ctx, we_id: str) -> Obj:
         acct = self.account(ctx.account)
         self.webhook_endpoint(ctx, we_id)
-        del acct.objects[we_id]
+        acct.remove(we_id)
         acct.secrets.pop(we_id, None)
         return objects.deleted(we_id, "webhook_endpoint")
 
