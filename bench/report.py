@@ -250,6 +250,15 @@ def render(r: dict[str, Any]) -> str:
                     "to 8 KiB)",
                 ],
                 [
+                    "10 KB email, `--journal-size 100`",
+                    f"{f0(mem['fakes_small_journal']['bytes_per_email'])} B "
+                    f"({f2(mem['fakes_small_journal']['bytes_per_email'] / mem['message_bytes'])}x"
+                    " raw)",
+                    "the same without the journal's copies (entries evicted)",
+                ]
+                if "fakes_small_journal" in mem
+                else ["", "", ""],
+                [
                     "bare aiosmtpd, list of bytes",
                     f"{f0(mem['aiosmtpd']['bytes_per_email'])} B",
                     f"fakeservices / bare: {f2(mem['email_over_bare'])}x",

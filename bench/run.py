@@ -419,6 +419,16 @@ def bench_memory(cfg: argparse.Namespace) -> dict[str, Any]:
             "bytes_per_email": (rss1 - rss0) * 1024 / sent,
             "bytes_per_sms": (rss2 - rss1) * 1024 / n,
         }
+    # The same again with a tiny request journal: how much of the above is the journal's copy of
+    # each message (the first 8 KiB of its body).
+    with running(fakes("--max-messages", cap, "--journal-size", "100")) as fk:
+        sport = fk.ports[1]
+        load("smtp", "--port", str(sport), "--conns", "4", "--duration", "0.5", "--max", "100")
+        time.sleep(1)
+        rss0 = fk.rss_kib()
+        sent = load_smtp_n(sport, n)
+        time.sleep(1)
+        out["fakes_small_journal"] = {"bytes_per_email": (fk.rss_kib() - rss0) * 1024 / sent}
     bport = free_port()
     with running(["bench/servers.py", "smtp", "--port", str(bport)]) as bare:
         load("smtp", "--port", str(bport), "--conns", "4", "--duration", "0.5", "--max", "100")
@@ -641,11 +651,12 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=3, help="runs per figure (median taken)")
     p.add_argument("--reinstall", action="store_true", help="recreate bench/.venv")
     p.add_argument("--output", default=str(BENCH / "RESULTS.md"))
+    p.add_argument("--big", type=int, default=0, help="the larger Stripe store (50000)")
     cfg = p.parse_args()
     ensure_venv(cfg.reinstall)
     cfg.duration = 1.5 if cfg.quick else 3.0
     cfg.conns = 16
-    cfg.big = 5000 if cfg.quick else 50000
+    cfg.big = cfg.big or (5000 if cfg.quick else 50000)
     cfg.startups = 3 if cfg.quick else 10
     cfg.memory_n = 2000 if cfg.quick else 10000
     cfg.waits = 100 if cfg.quick else 400
