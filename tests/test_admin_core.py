@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
 import subprocess
@@ -119,7 +118,7 @@ def test_requests_wait_answers_as_soon_as_count_is_reached(
     t = threading.Thread(target=waiter)
     t.start()
     # Make sure the waiter is registered before producing (no sleep: wait on the store).
-    echo.run(_until_waiters(echo, 1), timeout=10)
+    echo.run(echo.runtime.journal.store.until_waiting(1), timeout=10)
     post_item(http, unique, "a")
     post_item(http, unique, "b")
     t.join(20)
@@ -127,16 +126,6 @@ def test_requests_wait_answers_as_soon_as_count_is_reached(
     assert r.status_code == 200
     texts = [e["request_body"] for e in r.json()["data"]]
     assert texts == ["a", "b"]
-
-
-async def _until_waiters(echo: EmbeddedServer, n: int) -> None:
-    store = echo.runtime.journal.store
-    # Bounded: each iteration only yields to the loop (no timed sleep) until the request arrives.
-    for _ in range(100_000):
-        if store.waiter_count >= n:
-            return
-        await asyncio.sleep(0)
-    raise AssertionError("waiter never registered")
 
 
 def test_requests_wait_times_out_with_matched_and_recent(http: httpx.Client, unique: str) -> None:

@@ -97,7 +97,7 @@ async def test_wait_after_only_counts_newer_items() -> None:
     store = make()
     old = store.add(Item("a", 1))
     task = asyncio.create_task(store.wait(lambda it: True, count=1, after=old.seq, timeout=5))
-    await asyncio.sleep(0)  # let the waiter register (a scheduling yield, not a timed wait)
+    await asyncio.wait_for(store.until_waiting(1), 5)
     assert store.waiter_count == 1
     store.add(Item("a", 2))
     result = await task
@@ -119,11 +119,12 @@ async def test_many_waiters_and_inserts_from_several_tasks() -> None:
     total = asyncio.create_task(
         store.wait(lambda it: True, count=len(accounts) * per_account, timeout=10)
     )
+    await asyncio.wait_for(store.until_waiting(len(accounts) + 1), 5)
 
     async def producer(account: str) -> None:
         for i in range(per_account):
             store.add(Item(account, i))
-            await asyncio.sleep(0)  # interleave with the other producers
+            await asyncio.sleep(0)  # a bare yield: interleave with the other producers
 
     await asyncio.gather(*(producer(a) for a in accounts))
     results = await asyncio.gather(*waiters, total)
@@ -147,7 +148,7 @@ async def test_waiter_times_out_with_what_matched() -> None:
 async def test_cancelled_waiter_is_removed() -> None:
     store = make()
     task = asyncio.create_task(store.wait(lambda it: True, count=1, timeout=30))
-    await asyncio.sleep(0)
+    await asyncio.wait_for(store.until_waiting(1), 5)
     assert store.waiter_count == 1
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -163,7 +164,7 @@ async def test_touch_reoffers_changed_items_once() -> None:
     store = make()
     item = store.add(Item("a", 0))
     task = asyncio.create_task(store.wait(lambda it: it.value == 5, count=1, timeout=5))
-    await asyncio.sleep(0)
+    await asyncio.wait_for(store.until_waiting(1), 5)
     item.value = 5
     store.touch(item)
     store.touch(item)
@@ -174,7 +175,7 @@ async def test_touch_reoffers_changed_items_once() -> None:
 async def test_wake_all_releases_waiters_unsatisfied() -> None:
     store = make()
     task = asyncio.create_task(store.wait(lambda it: True, count=1, timeout=30))
-    await asyncio.sleep(0)
+    await asyncio.wait_for(store.until_waiting(1), 5)
     store.wake_all()
     result = await task
     assert not result.satisfied and result.items == []

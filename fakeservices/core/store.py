@@ -93,6 +93,8 @@ class Store(Generic[T]):
         self._waiters: set[_Waiter[T]] = set()
         self._idle = asyncio.Event()
         self._idle.set()
+        #: (n, future) pairs resolved once n waiters are pending (see until_waiting)
+        self._count_watchers: list[tuple[int, asyncio.Future[None]]] = []
 
     # -- writing ---------------------------------------------------------------------------
     def add(self, item: T) -> T:
@@ -201,6 +203,8 @@ class Store(Generic[T]):
             return WaitResult(waiter.matched, True)
         self._waiters.add(waiter)
         self._idle.clear()
+        if self._count_watchers:
+            self._resolve_count_watchers()
         try:
             async with asyncio.timeout(timeout):
                 await waiter.future
@@ -213,6 +217,26 @@ class Store(Generic[T]):
             if not waiter.future.done():
                 waiter.future.cancel()
         return WaitResult(waiter.matched, len(waiter.matched) >= count)
+
+    def _resolve_count_watchers(self) -> None:
+        pending = []
+        for n, future in self._count_watchers:
+            if future.done():
+                continue
+            if len(self._waiters) >= n:
+                future.set_result(None)
+            else:
+                pending.append((n, future))
+        self._count_watchers = pending
+
+    async def until_waiting(self, n: int = 1) -> None:
+        """Return once at least ``n`` waiters are pending (lets a test produce only after its
+        waiter is registered, without sleeping)."""
+        if len(self._waiters) >= n:
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._count_watchers.append((n, future))
+        await future
 
     async def until_no_waiters(self) -> None:
         """Return once no waiter is pending (lets tests see a released waiter without sleeping)."""
