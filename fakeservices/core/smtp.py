@@ -250,7 +250,9 @@ class SmtpGateway:
             started_at=started,
             duration_ms=duration_ms,
             fault=fault,
-            request_body=data,
+            # The header block only: the whole message is in the inbox, and a journal copy of
+            # every body would double the memory each stored email costs.
+            request_body=data.split(b"\r\n\r\n", 1)[0],
             response_body=reply.encode(),
             detail={
                 "mail_from": envelope.mail_from,
