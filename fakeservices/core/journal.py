@@ -14,10 +14,11 @@ from fakeservices.core.store import SeqClock, Store
 _ids = itertools.count(1)
 
 
-def _truncate(body: bytes, cap: int) -> tuple[str, bool]:
+def _truncate(body: bytes, cap: int) -> tuple[bytes, bool]:
+    # Kept as bytes: decoding happens only when an entry is read back.
     if len(body) <= cap:
-        return body.decode("utf-8", "replace"), False
-    return body[:cap].decode("utf-8", "replace"), True
+        return body, False
+    return body[:cap], True
 
 
 @dataclass(slots=True, eq=False)
@@ -31,9 +32,9 @@ class JournalEntry:
     started_at: float
     query: str = ""
     fault: dict[str, Any] | None = None
-    request_body: str = ""
+    request_body: bytes = b""
     request_truncated: bool = False
-    response_body: str = ""
+    response_body: bytes = b""
     response_truncated: bool = False
     detail: dict[str, Any] = field(default_factory=dict)
     id: str = field(default_factory=lambda: f"jr_{next(_ids)}")
@@ -52,9 +53,9 @@ class JournalEntry:
             "duration_ms": round(self.duration_ms, 3),
             "received_at": rfc3339(self.started_at),
             "fault": self.fault,
-            "request_body": self.request_body,
+            "request_body": self.request_body.decode("utf-8", "replace"),
             "request_truncated": self.request_truncated,
-            "response_body": self.response_body,
+            "response_body": self.response_body.decode("utf-8", "replace"),
             "response_truncated": self.response_truncated,
             "detail": self.detail,
         }

@@ -40,8 +40,11 @@ class WebhookDispatcher:
         return len(list(self.endpoints(account, event_type)))
 
     def deliver(self, event: StripeEvent) -> None:
+        targets = list(self.endpoints(event.account, event.type))
+        if not targets:
+            return  # most events go nowhere: do not serialize them
         payload = json.dumps(event.body, indent=2).encode("utf-8")
-        for endpoint, secret in self.endpoints(event.account, event.type):
+        for endpoint, secret in targets:
             self.outbound().send(
                 Delivery(
                     service="stripe",
