@@ -6,7 +6,6 @@ through ``/v1/events``, and handed to the webhook dispatcher for the account's e
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 from fakeservices.core.store import Store
 from fakeservices.stripe import objects
 from fakeservices.stripe.model import Ctx
+from fakeservices.stripe.objects import clone
 
 #: ``api_version`` of events when the request named none (the version stripe-python 16 pins).
 DEFAULT_API_VERSION = "2026-10-28.endive"
@@ -31,7 +31,8 @@ class StripeEvent:
     seq: int = 0
 
     def to_json(self) -> Obj:
-        return copy.deepcopy(self.body)
+        body: Obj = clone(self.body)
+        return body
 
     def summary(self) -> Obj:
         return {"seq": self.seq, "id": self.id, "type": self.type, "account": self.account}

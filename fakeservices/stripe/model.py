@@ -8,7 +8,6 @@ the wire adapter) or :class:`HoldRequest` (a timeout card: nothing has changed).
 
 from __future__ import annotations
 
-import copy
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -34,6 +33,7 @@ from fakeservices.stripe.errors import (
     no_such,
     state_error,
 )
+from fakeservices.stripe.objects import clone
 
 Obj = dict[str, Any]
 
@@ -239,7 +239,7 @@ class StripeModel:
         return obj
 
     def _emit(self, ctx: Ctx, kind: str, obj: Obj, previous: Obj | None = None) -> None:
-        self.emit(ctx, kind, copy.deepcopy(obj), previous)
+        self.emit(ctx, kind, clone(obj), previous)
 
     def retrieve(self, ctx: Ctx, obj_id: str, kind: str, noun: str, param: str = "id") -> Obj:
         acct = self.account(ctx.account)
@@ -490,7 +490,7 @@ class StripeModel:
                 "The payment method you provided has already been attached to a customer.",
                 "payment_method",
             )
-        self._card_check(acct.specs[pm["id"]], payment_method=copy.deepcopy(pm))
+        self._card_check(acct.specs[pm["id"]], payment_method=clone(pm))
         pm["customer"] = cus["id"]
         pm["card"]["checks"]["cvc_check"] = "pass"
         self._emit(ctx, "payment_method.attached", pm)
@@ -545,7 +545,7 @@ class StripeModel:
         pm: Obj | None = None
         if p.get("payment_method") is not None:
             pm = self._resolve_pm(acct, p["payment_method"], "payment_method")
-            self._card_check(acct.specs[pm["id"]], payment_method=copy.deepcopy(pm))
+            self._card_check(acct.specs[pm["id"]], payment_method=clone(pm))
         if p.get("source") is not None:
             spec = self._peek_spec(acct, p["source"], None)
             if spec is not None:
@@ -675,7 +675,7 @@ class StripeModel:
                 "with one of the following statuses: requires_payment_method, "
                 "requires_confirmation, requires_action.",
                 "payment_intent",
-                copy.deepcopy(pi),
+                clone(pi),
             )
         cur = self.check_currency(p["currency"]) if "currency" in p else pi["currency"]
         if "amount" in p:
@@ -719,7 +719,7 @@ class StripeModel:
                     "Only a PaymentIntent with one of the following statuses may be confirmed: "
                     "requires_payment_method, requires_confirmation, requires_action."
                 )
-            raise state_error(msg, "payment_intent", copy.deepcopy(pi))
+            raise state_error(msg, "payment_intent", clone(pi))
         pm_value = p.get("payment_method")
         data = p.get("payment_method_data")
         if pm_value is None and data is None:
@@ -732,7 +732,7 @@ class StripeModel:
                 400,
                 MISSING_PM,
                 code="payment_intent_unexpected_state",
-                extra={"payment_intent": copy.deepcopy(pi)},
+                extra={"payment_intent": clone(pi)},
             )
         return_url = p.get("return_url") or acct.return_urls.get(pi_id)
         self._check_return_url(pi, return_url, "PaymentIntent")
@@ -859,7 +859,7 @@ class StripeModel:
             "decline_code": d.decline_code,
             "doc_url": doc_url(d.code),
             "message": d.message,
-            "payment_method": copy.deepcopy(pm),
+            "payment_method": clone(pm),
             "type": "card_error",
         }
         pi["last_payment_error"] = {k: v for k, v in error.items() if v is not None}
@@ -873,8 +873,8 @@ class StripeModel:
         return self._card_error(
             d,
             charge=ch["id"],
-            payment_intent=copy.deepcopy(pi),
-            payment_method=copy.deepcopy(pm),
+            payment_intent=clone(pi),
+            payment_method=clone(pm),
         )
 
     def authenticate(self, ctx: Ctx, intent_id: str, succeed: bool) -> Obj:
@@ -905,7 +905,7 @@ class StripeModel:
             "code": "payment_intent_authentication_failure",
             "doc_url": doc_url("payment_intent_authentication_failure"),
             "message": AUTH_FAILED_MESSAGE,
-            "payment_method": copy.deepcopy(pm),
+            "payment_method": clone(pm),
             "type": "invalid_request_error",
         }
         intent["status"] = "requires_payment_method"
@@ -923,7 +923,7 @@ class StripeModel:
                 f"{pi['status']}. Only a PaymentIntent with one of the following statuses may be "
                 "captured: requires_capture.",
                 "payment_intent",
-                copy.deepcopy(pi),
+                clone(pi),
             )
         amount = p.get("amount_to_capture")
         if amount is None:
@@ -961,7 +961,7 @@ class StripeModel:
                 "canceled: requires_payment_method, requires_capture, requires_confirmation, "
                 "requires_action, processing.",
                 "payment_intent",
-                copy.deepcopy(pi),
+                clone(pi),
             )
         if pi["status"] == "requires_capture":
             ch = acct.objects[pi["latest_charge"]]
@@ -1013,7 +1013,7 @@ class StripeModel:
             m, y = objects.default_expiry()
             token_obj = acct.objects.get(source_id)
             card = (
-                copy.deepcopy(token_obj["card"])
+                clone(token_obj["card"])
                 if token_obj is not None
                 else objects.legacy_card(spec, m, y, None)
             )
@@ -1062,7 +1062,7 @@ class StripeModel:
         for key, value in p.items():
             if key == "expand":
                 continue
-            previous[key] = copy.deepcopy(ch.get(key))
+            previous[key] = clone(ch.get(key))
             if key == "metadata":
                 _merge_metadata(ch, value)
             else:
@@ -1237,7 +1237,7 @@ class StripeModel:
             raise state_error(
                 f"You cannot update this SetupIntent because it has a status of {si['status']}.",
                 "setup_intent",
-                copy.deepcopy(si),
+                clone(si),
             )
         self._customer_ref(acct, p.get("customer"))
         for key, value in p.items():
@@ -1262,7 +1262,7 @@ class StripeModel:
                 "Only a SetupIntent with one of the following statuses may be confirmed: "
                 "requires_payment_method, requires_confirmation, requires_action.",
                 "setup_intent",
-                copy.deepcopy(si),
+                clone(si),
             )
         pm_value = p.get("payment_method")
         data = p.get("payment_method_data")
@@ -1276,7 +1276,7 @@ class StripeModel:
                 400,
                 SI_MISSING_PM,
                 code="setup_intent_unexpected_state",
-                extra={"setup_intent": copy.deepcopy(si)},
+                extra={"setup_intent": clone(si)},
             )
         return_url = p.get("return_url")
         self._check_return_url(si, return_url, "SetupIntent")
@@ -1298,9 +1298,7 @@ class StripeModel:
         if spec.outcome == "decline" and spec.decline is not None:
             d = spec.decline
             self._fail_si(ctx, acct, si, pm, d.code, d.message, d.decline_code, "card_error")
-            raise self._card_error(
-                d, setup_intent=copy.deepcopy(si), payment_method=copy.deepcopy(pm)
-            )
+            raise self._card_error(d, setup_intent=clone(si), payment_method=clone(pm))
         self._succeed_si(ctx, acct, si, pm)
         return si
 
@@ -1331,7 +1329,7 @@ class StripeModel:
             "decline_code": decline_code,
             "doc_url": doc_url(code),
             "message": message,
-            "payment_method": copy.deepcopy(pm),
+            "payment_method": clone(pm),
             "type": type_,
         }
         si["last_setup_error"] = {k: v for k, v in error.items() if v is not None}
@@ -1349,7 +1347,7 @@ class StripeModel:
                 f"{si['status']}. Only a SetupIntent with one of the following statuses may be "
                 "canceled: requires_payment_method, requires_confirmation, requires_action.",
                 "setup_intent",
-                copy.deepcopy(si),
+                clone(si),
             )
         si["status"] = "canceled"
         si["cancellation_reason"] = p.get("cancellation_reason")

@@ -10,7 +10,6 @@ JSON (objects, list envelopes, ``{"error": {...}}`` with null keys omitted) with
 from __future__ import annotations
 
 import base64
-import copy
 import hashlib
 import json
 import re
@@ -36,6 +35,7 @@ from fakeservices.stripe.model import (
     created_filter,
     paginate,
 )
+from fakeservices.stripe.objects import clone
 
 if TYPE_CHECKING:
     from fakeservices.core.runtime import Runtime
@@ -228,7 +228,7 @@ def _expand_field(
         found = lookup(value)
         if found is None:
             return
-        value = obj[name] = copy.deepcopy(found)
+        value = obj[name] = clone(found)
     if rest and isinstance(value, dict):
         expand(value, rest, lookup, full, depth + 1)
 
@@ -531,7 +531,7 @@ class StripeWire:
         created = created_filter(p)
         items = [e for e in items if created(e)]
         data, more = paginate(items, p, "event")
-        return ListPage([copy.deepcopy(e) for e in data], more)
+        return ListPage([clone(e) for e in data], more)
 
     def _get_event(self, ctx: Ctx, p: Obj, args: tuple[str, ...]) -> Obj:
         event = self.events.get(ctx.account, args[0])
@@ -728,12 +728,12 @@ class StripeWire:
         if isinstance(result, ListPage):
             out: Obj = {
                 "object": "list",
-                "data": [copy.deepcopy(o) for o in result.items],
+                "data": [clone(o) for o in result.items],
                 "has_more": result.has_more,
                 "url": path,
             }
         else:
-            out = copy.deepcopy(result)
+            out = clone(result)
         lookup = self._lookup(account)
         for item in expands:
             expand(out, item.split("."), lookup, item)
@@ -746,7 +746,7 @@ class StripeWire:
                 refunds = self.model.list_refunds(Ctx(account), {"limit": 100}, charge_id=ch_id)
                 return {
                     "object": "list",
-                    "data": copy.deepcopy(refunds[0]),
+                    "data": clone(refunds[0]),
                     "has_more": refunds[1],
                     "total_count": len(refunds[0]),
                     "url": f"/v1/charges/{ch_id}/refunds",
