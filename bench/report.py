@@ -246,8 +246,7 @@ def render(r: dict[str, Any]) -> str:
                     "10 KB email over SMTP",
                     f"{f0(fk['bytes_per_email'])} B ({f2(mem['email_over_raw'])}x raw)",
                     f"{fk['emails']:,} emails, RSS {fk['rss_before_kib']:,} -> "
-                    f"{fk['rss_after_emails_kib']:,} KiB; includes the journal entry (body cut "
-                    "to 8 KiB)",
+                    f"{fk['rss_after_emails_kib']:,} KiB; includes its request-journal entry",
                 ],
                 [
                     "10 KB email, `--journal-size 100`",

@@ -652,7 +652,14 @@ def main() -> None:
     p.add_argument("--reinstall", action="store_true", help="recreate bench/.venv")
     p.add_argument("--output", default=str(BENCH / "RESULTS.md"))
     p.add_argument("--big", type=int, default=0, help="the larger Stripe store (50000)")
+    p.add_argument("--render", metavar="JSON", help="only re-render RESULTS.md from a results file")
     cfg = p.parse_args()
+    if cfg.render:
+        sys.path.insert(0, str(BENCH))
+        from report import render
+
+        Path(cfg.output).write_text(render(json.loads(Path(cfg.render).read_text())))
+        return
     ensure_venv(cfg.reinstall)
     cfg.duration = 1.5 if cfg.quick else 3.0
     cfg.conns = 16
