@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formatdate
 from typing import Any
 
-from fakeservices.email.mime import POLICY, SMTP_POLICY, SMTPUTF8_POLICY, parse_message
+from fakeservices.email.mime import POLICY, SMTP_POLICY, SMTPUTF8_POLICY, fields_of
 from fakeservices.email.model import Inbox, StoredEmail
 
 OCTET = "application/octet-stream"
@@ -84,6 +84,18 @@ def _split_type(content_type: str) -> tuple[str, str]:
 
 def render(out: Outgoing, date: float | None = None) -> bytes:
     """The RFC 5322 bytes of ``out`` (CRLF line ends; SMTPUTF8 only if an address needs it)."""
+    return serialize(build(out, date))
+
+
+def serialize(msg: EmailMessage) -> bytes:
+    try:
+        return msg.as_bytes(policy=SMTP_POLICY)
+    except (UnicodeError, ValueError):
+        return msg.as_bytes(policy=SMTPUTF8_POLICY)
+
+
+def build(out: Outgoing, date: float | None = None) -> EmailMessage:
+    """``out`` as a message object, the way the provider's MTA would build it."""
     msg = EmailMessage(policy=POLICY)
     msg["From"] = out.sender.render()
     if out.to:
@@ -131,10 +143,7 @@ def render(out: Outgoing, date: float | None = None) -> bytes:
             disposition="inline" if att.disposition == "inline" else "attachment",
             cid=f"<{att.content_id}>" if att.content_id else None,
         )
-    try:
-        return msg.as_bytes(policy=SMTP_POLICY)
-    except (UnicodeError, ValueError):
-        return msg.as_bytes(policy=SMTPUTF8_POLICY)
+    return msg
 
 
 def _set_bodies(msg: EmailMessage, out: Outgoing) -> None:
@@ -160,8 +169,11 @@ def to_stored(
 ) -> StoredEmail:
     """The inbox entry for ``out``: rendered raw bytes plus the request's own field values."""
     now = time.time() if received_at is None else received_at
-    raw = render(out, now)
-    parsed = parse_message(raw)
+    msg = build(out, now)
+    raw = serialize(msg)
+    # The fields come from the message object just built: parsing its bytes back would cost
+    # twice the building (the raw bytes are still what /raw serves).
+    parsed = fields_of(msg)
     recipients = [m.email for m in (*out.to, *out.cc, *out.bcc)]
     return StoredEmail(
         account=account,

@@ -162,12 +162,18 @@ def _addresses(header: Any) -> list[str]:
 
 def parse_message(raw: bytes) -> ParsedMail:
     """The inbox fields of ``raw``; problems go to ``errors``, nothing raises."""
-    out = ParsedMail()
     try:
         msg = _parse(raw)
     except Exception as exc:  # pragma: no cover - the stdlib parser is lenient by design
+        out = ParsedMail()
         out.errors.append(f"message could not be parsed: {type(exc).__name__}: {exc}")
         return out
+    return fields_of(msg)
+
+
+def fields_of(msg: EmailMessage) -> ParsedMail:
+    """The inbox fields of a message object (parsed from bytes, or built by a send API)."""
+    out = ParsedMail()
     try:
         _fill(msg, out)
     except Exception as exc:  # defensive: never lose a message to a parsing corner case
