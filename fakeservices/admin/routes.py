@@ -89,7 +89,7 @@ class AdminCore:
         )
 
     def health_json(self) -> dict[str, Any]:
-        stores = self.runtime.stores()
+        stores = self.runtime.counted()
         return {
             "status": "ok",
             "version": __version__,
@@ -111,7 +111,7 @@ class AdminCore:
 
     async def metrics(self, request: Request) -> Response:
         return PlainTextResponse(
-            self.runtime.metrics.render(self.runtime.stores()),
+            self.runtime.metrics.render(self.runtime.counted()),
             media_type="text/plain; version=0.0.4; charset=utf-8",
         )
 

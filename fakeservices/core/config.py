@@ -24,6 +24,8 @@ class Config(BaseModel):
     max_message_bytes: int = Field(10 * 1024 * 1024, ge=1024)
     journal_size: int = Field(10_000, ge=1, le=10_000_000)
     hold_seconds: float = Field(60.0, gt=0, le=3600)
+    # Accounts (credentials) whose objects a fake keeps; the least recently used is forgotten.
+    max_accounts: int = Field(1000, ge=1, le=1_000_000)
     fault_seed: int | None = None
     log_level: LogLevel = "info"
     # Bodies recorded in the request journal are cut to this many bytes.

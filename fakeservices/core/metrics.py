@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from typing import Any
 
-from fakeservices.core.store import Store
+from fakeservices.core.store import Counted
 
 _HELP = {
     "fakeservices_requests_total": ("counter", "Requests served by the fakes (HTTP and SMTP)."),
@@ -34,7 +33,7 @@ class Metrics:
     def inc(self, name: str, **labels: str) -> None:
         self.counters[(name, tuple(sorted(labels.items())))] += 1
 
-    def render(self, stores: Mapping[str, Store[Any]]) -> str:
+    def render(self, stores: Mapping[str, Counted]) -> str:
         samples: dict[str, list[str]] = {name: [] for name in _HELP}
         for (name, labels), value in sorted(self.counters.items()):
             samples.setdefault(name, []).append(f"{name}{_labels(labels)} {value}")

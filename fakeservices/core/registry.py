@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute
 
 if TYPE_CHECKING:
     from fakeservices.core.runtime import Runtime
-    from fakeservices.core.store import Store
+    from fakeservices.core.store import Counted, Store
 
 # Fakes shipped with fakeservices, in the order their routes are tried.
 BUILTIN_SERVICES: tuple[str, ...] = (
@@ -73,6 +73,10 @@ class FakeService:
 
     def stores(self) -> dict[str, Store[Any]]:
         """Stores reported by health/metrics, keyed by their public name."""
+        return {}
+
+    def counted(self) -> dict[str, Counted]:
+        """Other bounded collections health reports (beside :meth:`stores`), by public name."""
         return {}
 
     def reset(self, account: str | None) -> None:

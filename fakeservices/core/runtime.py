@@ -13,7 +13,7 @@ from fakeservices.core.metrics import Metrics
 from fakeservices.core.openapi import ApiDoc
 from fakeservices.core.outbound import Delivery, Outbound
 from fakeservices.core.registry import BUILTIN_SERVICES, FakeService, load_services
-from fakeservices.core.store import SeqClock, Store
+from fakeservices.core.store import Counted, SeqClock, Store
 
 log = logging.getLogger("fakeservices")
 
@@ -51,6 +51,13 @@ class Runtime:
         }
         for service in self.services:
             out.update(service.stores())
+        return out
+
+    def counted(self) -> dict[str, Counted]:
+        """Everything health and metrics count: the stores and the fakes' other bounded sets."""
+        out: dict[str, Counted] = dict(self.stores())
+        for service in self.services:
+            out.update(service.counted())
         return out
 
     def route(self, method: str, path: str) -> tuple[FakeService, str] | None:

@@ -27,6 +27,17 @@ class Record(Protocol):
 
 
 T = TypeVar("T", bound=Record)
+
+
+class Counted(Protocol):
+    """What health and metrics report of a store (or of anything else that evicts)."""
+
+    added: int
+    evicted: int
+
+    def __len__(self) -> int: ...
+
+
 Predicate = Callable[[T], bool]
 
 

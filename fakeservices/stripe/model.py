@@ -199,16 +199,30 @@ def created_filter(p: Obj) -> Callable[[Obj], bool]:
 
 
 class StripeModel:
-    def __init__(self, emit: Emit) -> None:
+    def __init__(self, emit: Emit, max_accounts: int = 1000) -> None:
         self.emit = emit
-        self.accounts: dict[str, Account] = {}
+        # Least recently used first: tests that each use a fresh key leave old accounts behind,
+        # and the oldest go once there are more than ``max_accounts``.
+        self.accounts: OrderedDict[str, Account] = OrderedDict()
+        self.max_accounts = max_accounts
+        self.added = 0
+        self.evicted = 0
 
     # -- accounts and lookup -----------------------------------------------------------------
     def account(self, key: str) -> Account:
         acct = self.accounts.get(key)
         if acct is None:
             acct = self.accounts[key] = Account(key)
+            self.added += 1
+            while len(self.accounts) > self.max_accounts:
+                self.accounts.popitem(last=False)
+                self.evicted += 1
+        else:
+            self.accounts.move_to_end(key)
         return acct
+
+    def __len__(self) -> int:
+        return len(self.accounts)
 
     def reset(self, key: str | None) -> None:
         if key is None:

@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute, Route
 
 from fakeservices.core.registry import FakeService
 from fakeservices.core.runtime import Runtime
-from fakeservices.core.store import Store
+from fakeservices.core.store import Counted, Store
 from fakeservices.stripe import wire
 from fakeservices.stripe.admin import StripeAdmin
 from fakeservices.stripe.events import EventLog, StripeEvent
@@ -27,7 +27,9 @@ class StripeService(FakeService):
     def __init__(self, runtime: Runtime) -> None:
         super().__init__(runtime)
         self.event_store: Store[StripeEvent] = runtime.new_store("stripe_events")
-        self.model = StripeModel(lambda *a: self.events.emit(*a))
+        self.model = StripeModel(
+            lambda *a: self.events.emit(*a), max_accounts=runtime.config.max_accounts
+        )
         self.dispatcher = WebhookDispatcher(lambda: runtime.outbound, self.model.endpoints_for)
         self.events = EventLog(self.event_store, self.dispatcher.count, self.dispatcher.deliver)
         self.wire = wire.StripeWire(runtime, self.model, self.events)
@@ -53,6 +55,9 @@ class StripeService(FakeService):
 
     def stores(self) -> dict[str, Store[Any]]:
         return {"stripe_events": self.event_store}
+
+    def counted(self) -> dict[str, Counted]:
+        return {"stripe_accounts": self.model}
 
     def reset(self, account: str | None) -> None:
         self.model.reset(account)
