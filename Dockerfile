@@ -15,7 +15,8 @@ RUN python -m venv /opt/fakeservices
 WORKDIR /src
 # Dependencies first (read from pyproject.toml), so that editing the source reuses this layer.
 COPY pyproject.toml ./
-RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" >/tmp/requirements.txt \
+# The runtime dependencies and the `fast` extra (uvloop, httptools: used when installed).
+RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print('\n'.join(p['dependencies'] + p['optional-dependencies']['fast']))" >/tmp/requirements.txt \
  && /opt/fakeservices/bin/pip install -r /tmp/requirements.txt
 COPY README.md CHANGELOG.md ./
 COPY fakeservices ./fakeservices

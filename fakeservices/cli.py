@@ -17,7 +17,7 @@ import click
 from pydantic import ValidationError
 
 from fakeservices import __version__
-from fakeservices.core.config import Config, env_var, load_config_file
+from fakeservices.core.config import Config, env_var, load_config_file, loop_factory
 
 # (option, Config field, click type, help)
 _OPTIONS: list[tuple[str, str, Any, str]] = [
@@ -31,6 +31,8 @@ _OPTIONS: list[tuple[str, str, Any, str]] = [
     ("--hold-seconds", "hold_seconds", float, "How long timeouts hold a request open (60)."),
     ("--fault-seed", "fault_seed", int, "Seed for fault probabilities and random delays."),
     ("--log-level", "log_level", str, "debug, info, warning, error or critical."),
+    ("--loop", "loop", str, "auto, asyncio or uvloop (auto: uvloop if installed)."),
+    ("--http", "http", str, "auto, h11 or httptools (auto: httptools if installed)."),
     ("--sms-step-seconds", "sms_step_seconds", float, "Delay between SMS status steps (0.05)."),
     ("--delivery-attempts", "delivery_attempts", int, "Tries per webhook/callback (4)."),
     (
@@ -101,7 +103,13 @@ def serve(config_file: Path | None, **values: Any) -> None:
     for name in ("mail.log", "uvicorn.error"):
         logging.getLogger(name).setLevel(quiet)
     try:
-        asyncio.run(_serve(config))
+        factory = loop_factory(config.loop)
+    except ImportError:
+        _error("--loop uvloop: uvloop is not installed (pip install 'fakeservices[fast]')")
+        raise  # unreachable
+    try:
+        with asyncio.Runner(loop_factory=factory) as runner:
+            runner.run(_serve(config))
     except OSError as exc:
         _error(f"cannot listen: {exc}")
 

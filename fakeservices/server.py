@@ -15,7 +15,7 @@ import uvicorn
 
 from fakeservices import __version__
 from fakeservices.app import build_app
-from fakeservices.core.config import Config
+from fakeservices.core.config import Config, loop_factory
 from fakeservices.core.disconnect import TransportTap
 from fakeservices.core.registry import BUILTIN_SERVICES
 from fakeservices.core.runtime import Runtime
@@ -100,6 +100,7 @@ class Server:
         uv_config = uvicorn.Config(
             TransportTap(self.app),
             lifespan="off",
+            http=self.config.http,
             access_log=False,
             log_config=None,
             timeout_graceful_shutdown=1,
@@ -175,7 +176,14 @@ class EmbeddedServer:
         return self
 
     def _run(self) -> None:
-        asyncio.run(self._main())
+        try:
+            factory = loop_factory(self.config.loop)
+        except ImportError as exc:
+            self._error = exc
+            self._ready.set()
+            return
+        with asyncio.Runner(loop_factory=factory) as runner:
+            runner.run(self._main())
 
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()

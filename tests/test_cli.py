@@ -87,9 +87,17 @@ def test_serve_on_port_zero_prints_ports_health_and_smtp() -> None:
         assert httpx.get(f"{http_url}/__admin/health", timeout=10).status_code == 200
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_signals_stop_both_listeners_within_two_seconds(sig: signal.Signals) -> None:
-    with serve("--http-port", "0", "--smtp-port", "0") as (proc, banner):
+@pytest.mark.parametrize(
+    ("sig", "stack"),
+    [
+        (signal.SIGTERM, ["--loop", "asyncio", "--http", "h11"]),
+        (signal.SIGINT, ["--loop", "uvloop", "--http", "httptools"]),
+    ],
+)
+def test_signals_stop_both_listeners_within_two_seconds(
+    sig: signal.Signals, stack: list[str]
+) -> None:
+    with serve("--http-port", "0", "--smtp-port", "0", *stack) as (proc, banner):
         http_url, _, _ = urls(banner)
         # A long-poll in flight must not delay shutdown.
         host, port = http_url.removeprefix("http://").rsplit(":", 1)
@@ -132,6 +140,8 @@ def test_environment_variables_and_config_file(tmp_path: Path) -> None:
         (["--smtp-port", "-1"], {}, "--smtp-port"),
         (["--max-messages", "0"], {}, "--max-messages"),
         (["--hold-seconds", "-5"], {}, "--hold-seconds"),
+        (["--loop", "trio"], {}, "--loop"),
+        ([], {"FAKESERVICES_HTTP": "http3"}, "FAKESERVICES_HTTP"),
         ([], {"FAKESERVICES_LOG_LEVEL": "loud"}, "FAKESERVICES_LOG_LEVEL"),
         ([], {"FAKESERVICES_MAX_MESSAGE_BYTES": "x"}, "MAX_MESSAGE_BYTES"),
         (["--bogus"], {}, "--bogus"),

@@ -15,9 +15,18 @@ import pytest
 from fakeservices.server import EmbeddedServer, start_server
 
 
-@pytest.fixture(scope="module")
-def echo() -> Iterator[EmbeddedServer]:
-    with start_server(services=("tests.fakes.echo",), hold_seconds=1, fault_seed=7) as s:
+# Every HTTP action is exercised on both stacks: plain asyncio + h11 (pip install fakeservices)
+# and uvloop + httptools (the `fast` extra), whose transports differ.
+@pytest.fixture(
+    scope="module",
+    params=[("asyncio", "h11"), ("uvloop", "httptools")],
+    ids=["asyncio-h11", "uvloop-httptools"],
+)
+def echo(request: pytest.FixtureRequest) -> Iterator[EmbeddedServer]:
+    loop, http = request.param
+    with start_server(
+        services=("tests.fakes.echo",), hold_seconds=1, fault_seed=7, loop=loop, http=http
+    ) as s:
         yield s
 
 
@@ -392,9 +401,9 @@ def test_metrics_count_faults_fired(http: httpx.Client, unique: str) -> None:
 # -- SMTP stages ---------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def mail() -> Iterator[EmbeddedServer]:
-    with start_server(hold_seconds=1) as s:
+@pytest.fixture(scope="module", params=["asyncio", "uvloop"])
+def mail(request: pytest.FixtureRequest) -> Iterator[EmbeddedServer]:
+    with start_server(hold_seconds=1, loop=request.param) as s:
         yield s
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]
+LoopName = Literal["auto", "asyncio", "uvloop"]
+HttpName = Literal["auto", "h11", "httptools"]
 
 
 class Config(BaseModel):
@@ -28,6 +32,9 @@ class Config(BaseModel):
     max_accounts: int = Field(1000, ge=1, le=1_000_000)
     fault_seed: int | None = None
     log_level: LogLevel = "info"
+    # "auto" uses uvloop / httptools when installed (pip install 'fakeservices[fast]').
+    loop: LoopName = "auto"
+    http: HttpName = "auto"
     # Bodies recorded in the request journal are cut to this many bytes.
     journal_body_bytes: int = Field(8192, ge=0)
     # Seconds between the steps of an SMS's status lifecycle (queued -> sent -> delivered).
@@ -39,6 +46,20 @@ class Config(BaseModel):
 
 # (option name, FAKESERVICES_* variable) for every CLI option that maps onto a Config field.
 ENV_PREFIX = "FAKESERVICES_"
+
+
+def loop_factory(name: LoopName) -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """The event loop to run the server on: None means asyncio's default."""
+    if name == "asyncio":
+        return None
+    try:
+        import uvloop
+    except ImportError:
+        if name == "uvloop":
+            raise
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
 
 
 def env_var(field: str) -> str:

@@ -56,7 +56,8 @@ class TransportTap:
         if scope["type"] == "http":
             cycle = getattr(send, "__self__", None)
             transport = getattr(cycle, "transport", None)
-            if isinstance(transport, asyncio.Transport):
+            # uvloop's transports are not asyncio.Transport subclasses: look for abort().
+            if callable(getattr(transport, "abort", None)):
                 scope[TRANSPORT_KEY] = transport
         await self.app(scope, receive, send)
 
@@ -67,7 +68,8 @@ def reset_connection(transport: asyncio.BaseTransport) -> None:
     if sock is not None:
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    if isinstance(transport, asyncio.Transport):
-        transport.abort()
+    abort = getattr(transport, "abort", None)
+    if callable(abort):
+        abort()
     else:
         transport.close()
