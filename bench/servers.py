@@ -272,7 +272,15 @@ def main() -> None:
     if args.kind == "fakes":
         from fakeservices.cli import cli
 
-        cli.main(args=rest, prog_name="fakeservices")
+        # fakeservices picks its own loop and parser ("auto" would take uvloop and httptools,
+        # which the bench venv has): name them, so that the default flavour is asyncio + h11.
+        stack = [
+            "--loop",
+            "uvloop" if args.uvloop else "asyncio",
+            "--http",
+            "httptools" if args.httptools else "h11",
+        ]
+        cli.main(args=[*rest, *stack], prog_name="fakeservices")
     elif args.kind == "starlette":
         asyncio.run(serve_starlette(args.port))
     else:
