@@ -124,6 +124,30 @@ class PaymentIntents(Customers):
         if apm.get("enabled") and apm.get("allow_redirects") != "never" and not return_url:
             raise StripeError(400, RETURN_URL_REQUIRED.format(kind=kind))
 
+    def _pm_for_confirm(
+        self, acct: Account, intent: Obj, p: Obj, return_url: str | None, missing_message: str
+    ) -> Obj:
+        """The PaymentMethod a PaymentIntent or SetupIntent confirm uses: the one given (by id or
+        ``payment_method_data``) or the intent's own. A timeout card holds the request before
+        anything changes."""
+        kind = intent["object"]
+        pm_value = p.get("payment_method")
+        data = p.get("payment_method_data")
+        if pm_value is None and data is None:
+            pm_value = intent["payment_method"]
+        spec = self._peek_spec(acct, pm_value, data)
+        if spec is not None and spec.outcome == "timeout":
+            raise HoldRequest()
+        if pm_value is None and data is None:
+            raise StripeError(
+                400, missing_message, code=f"{kind}_unexpected_state", extra={kind: clone(intent)}
+            )
+        label = "PaymentIntent" if kind == "payment_intent" else "SetupIntent"
+        self._check_return_url(intent, return_url, label)
+        if data is not None:
+            return self._pm_from_data(acct, data, "payment_method_data")
+        return self._resolve_pm(acct, str(pm_value), "payment_method")
+
     def confirm_payment_intent(self, ctx: Ctx, pi_id: str, p: Obj) -> Obj:
         acct = self.account(ctx.account)
         pi = self._pi(acct, pi_id)
@@ -141,27 +165,8 @@ class PaymentIntents(Customers):
                     "requires_payment_method, requires_confirmation, requires_action."
                 )
             raise state_error(msg, "payment_intent", clone(pi))
-        pm_value = p.get("payment_method")
-        data = p.get("payment_method_data")
-        if pm_value is None and data is None:
-            pm_value = pi["payment_method"]
-        spec = self._peek_spec(acct, pm_value, data)
-        if spec is not None and spec.outcome == "timeout":
-            raise HoldRequest()
-        if pm_value is None and data is None:
-            raise StripeError(
-                400,
-                MISSING_PM,
-                code="payment_intent_unexpected_state",
-                extra={"payment_intent": clone(pi)},
-            )
         return_url = p.get("return_url") or acct.return_urls.get(pi_id)
-        self._check_return_url(pi, return_url, "PaymentIntent")
-        pm = (
-            self._pm_from_data(acct, data, "payment_method_data")
-            if data is not None
-            else self._resolve_pm(acct, str(pm_value), "payment_method")
-        )
+        pm = self._pm_for_confirm(acct, pi, p, return_url, MISSING_PM)
         if return_url:
             acct.return_urls[pi_id] = return_url
         for key in ("receipt_email", "setup_future_usage", "shipping", "capture_method"):

@@ -9,7 +9,6 @@ from fakeservices.stripe.cards import (
 )
 from fakeservices.stripe.errors import (
     HoldRequest,
-    StripeError,
     doc_url,
     state_error,
 )
@@ -98,27 +97,8 @@ class SetupIntents(Charges):
                 "setup_intent",
                 clone(si),
             )
-        pm_value = p.get("payment_method")
-        data = p.get("payment_method_data")
-        if pm_value is None and data is None:
-            pm_value = si["payment_method"]
-        spec = self._peek_spec(acct, pm_value, data)
-        if spec is not None and spec.outcome == "timeout":
-            raise HoldRequest()
-        if pm_value is None and data is None:
-            raise StripeError(
-                400,
-                SI_MISSING_PM,
-                code="setup_intent_unexpected_state",
-                extra={"setup_intent": clone(si)},
-            )
         return_url = p.get("return_url")
-        self._check_return_url(si, return_url, "SetupIntent")
-        pm = (
-            self._pm_from_data(acct, data, "payment_method_data")
-            if data is not None
-            else self._resolve_pm(acct, str(pm_value), "payment_method")
-        )
+        pm = self._pm_for_confirm(acct, si, p, return_url, SI_MISSING_PM)
         si["payment_method"] = pm["id"]
         si["last_setup_error"] = None
         spec = acct.specs[pm["id"]]
