@@ -58,6 +58,7 @@ class ServiceGateway:
         t0 = time.perf_counter()
         method: str = scope["method"]
         routed = runtime.route(method, path)
+        fake: FakeService | None = None
         if routed is None:
             service, account = "unmatched", ""
         else:
@@ -89,23 +90,16 @@ class ServiceGateway:
 
         try:
             rule = None
-            if routed is not None and runtime.faults.rules:
-                rule, receive = await self._pick_fault(routed[0], service, account, scope, receive)
-            if rule is None:
+            if fake is not None and runtime.faults.rules:
+                rule, receive = await self._pick_fault(fake, service, account, scope, receive)
+            if fake is None or rule is None:
                 await self.app(scope, capture_receive, capture_send)
             else:
                 state["fault"] = rule.brief()
                 runtime.metrics.inc(
                     "fakeservices_faults_fired_total", service=service, type=rule.spec.action.type
                 )
-                await self._apply(
-                    rule,
-                    routed[0] if routed else None,
-                    service,
-                    scope,
-                    capture_receive,
-                    capture_send,
-                )
+                await self._apply(rule, fake, service, scope, capture_receive, capture_send)
         finally:
             duration_ms = (time.perf_counter() - t0) * 1000
             fault = state.get("fault")
@@ -151,7 +145,7 @@ class ServiceGateway:
     async def _apply(
         self,
         rule: FaultRule,
-        fake: FakeService | None,
+        fake: FakeService,
         service: str,
         scope: Scope,
         receive: Receive,
@@ -197,17 +191,13 @@ class ServiceGateway:
 
 
 def error_response(
-    rule: FaultRule, action: ErrorAction, fake: FakeService | None, service: str
+    rule: FaultRule, action: ErrorAction, fake: FakeService, service: str
 ) -> Response:
     """The rule's own body, or the fake's native error envelope for the status."""
+    response: Response
     if action.body is None:
         message = f"Injected fault {rule.id}: HTTP {action.status}"
-        if fake is None:
-            response: Response = JSONResponse(
-                {"error": {"code": "fault", "message": message}}, status_code=action.status
-            )
-        else:
-            response = fake.error_response(service, action.status, message)
+        response = fake.error_response(service, action.status, message)
     elif isinstance(action.body, str):
         response = Response(action.body, status_code=action.status, media_type="text/plain")
     else:
