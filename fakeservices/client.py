@@ -132,6 +132,48 @@ REQUESTS = Collection("requests", Request)
 DELIVERIES = Collection("webhook-deliveries", WebhookDelivery)
 
 
+# The remaining calls, described once for both clients.
+def health_call() -> Call[Health]:
+    return Call("GET", "/__admin/health", _one(Health))
+
+
+def reset_call(service: str | None, account: str | None) -> Call[Any]:
+    return Call("POST", "/__admin/reset", _json, _params({"service": service, "account": account}))
+
+
+def authenticate_call(payment_intent: str, outcome: str) -> Call[Any]:
+    path = f"/__admin/stripe/payment_intents/{payment_intent}/authenticate"
+    return Call("POST", path, _json, json={"outcome": outcome})
+
+
+def raw_call(email_id: str) -> Call[bytes]:
+    return Call("GET", f"/__admin/emails/{email_id}/raw", _content)
+
+
+def attachment_call(email_id: str, index: int) -> Call[bytes]:
+    return Call("GET", f"/__admin/emails/{email_id}/attachments/{index}", _content)
+
+
+def add_fault_call(rule: dict[str, Any]) -> Call[FaultRule]:
+    return Call("POST", "/__admin/faults", _one(FaultRule), json=rule)
+
+
+def list_faults_call(account: str | None) -> Call[list[FaultRule]]:
+    return Call("GET", "/__admin/faults", _data_of(FaultRule), _params({"account": account}))
+
+
+def get_fault_call(rule_id: str) -> Call[FaultRule]:
+    return Call("GET", f"/__admin/faults/{rule_id}", _one(FaultRule))
+
+
+def remove_fault_call(rule_id: str) -> Call[Any]:
+    return Call("DELETE", f"/__admin/faults/{rule_id}", _json)
+
+
+def clear_faults_call(account: str | None) -> Call[int]:
+    return Call("DELETE", "/__admin/faults", _deleted, _params({"account": account}))
+
+
 def fault_rule(
     service: str,
     action: dict[str, Any],
@@ -199,10 +241,10 @@ class Items(_SyncBase, Generic[M]):
 class Emails(Items[Email]):
     def raw(self, email_id: str) -> bytes:
         """The message as received (``message/rfc822``)."""
-        return self._run(Call("GET", f"/__admin/emails/{email_id}/raw", _content))
+        return self._run(raw_call(email_id))
 
     def attachment(self, email_id: str, index: int) -> bytes:
-        return self._run(Call("GET", f"/__admin/emails/{email_id}/attachments/{index}", _content))
+        return self._run(attachment_call(email_id, index))
 
 
 class FaultHandle:
@@ -251,22 +293,20 @@ class Faults(_SyncBase):
     ) -> FaultHandle:
         """Install a rule (see API.md section 5); use the result in ``with`` to scope it."""
         rule = fault_rule(service, action, match, times, probability, after, seed)
-        created = self._run(Call("POST", "/__admin/faults", _one(FaultRule), json=rule))
+        created = self._run(add_fault_call(rule))
         return FaultHandle(self, created)
 
     def list(self, account: str | None = None) -> builtins.list[FaultRule]:
-        return self._run(
-            Call("GET", "/__admin/faults", _data_of(FaultRule), _params({"account": account}))
-        )
+        return self._run(list_faults_call(account))
 
     def get(self, rule_id: str) -> FaultRule:
-        return self._run(Call("GET", f"/__admin/faults/{rule_id}", _one(FaultRule)))
+        return self._run(get_fault_call(rule_id))
 
     def remove(self, rule_id: str) -> None:
-        self._run(Call("DELETE", f"/__admin/faults/{rule_id}", _json))
+        self._run(remove_fault_call(rule_id))
 
     def clear(self, account: str | None = None) -> int:
-        return self._run(Call("DELETE", "/__admin/faults", _deleted, _params({"account": account})))
+        return self._run(clear_faults_call(account))
 
 
 class FakeServices(_SyncBase):
@@ -282,24 +322,15 @@ class FakeServices(_SyncBase):
         self.faults = Faults(self._http)
 
     def health(self) -> Health:
-        return self._run(Call("GET", "/__admin/health", _one(Health)))
+        return self._run(health_call())
 
     def reset(self, service: str | None = None, account: str | None = None) -> None:
         """Forget state: everything, one service (stripe|email|sms|faults|journal), one account."""
-        self._run(
-            Call("POST", "/__admin/reset", _json, _params({"service": service, "account": account}))
-        )
+        self._run(reset_call(service, account))
 
     def authenticate_payment(self, payment_intent: str, outcome: str = "succeed") -> Any:
         """Complete (or fail) the 3-D Secure step of a Stripe PaymentIntent in requires_action."""
-        return self._run(
-            Call(
-                "POST",
-                f"/__admin/stripe/payment_intents/{payment_intent}/authenticate",
-                _json,
-                json={"outcome": outcome},
-            )
-        )
+        return self._run(authenticate_call(payment_intent, outcome))
 
     def close(self) -> None:
         self._http.close()
@@ -353,12 +384,10 @@ class AsyncItems(_AsyncBase, Generic[M]):
 
 class AsyncEmails(AsyncItems[Email]):
     async def raw(self, email_id: str) -> bytes:
-        return await self._run(Call("GET", f"/__admin/emails/{email_id}/raw", _content))
+        return await self._run(raw_call(email_id))
 
     async def attachment(self, email_id: str, index: int) -> bytes:
-        return await self._run(
-            Call("GET", f"/__admin/emails/{email_id}/attachments/{index}", _content)
-        )
+        return await self._run(attachment_call(email_id, index))
 
 
 class AsyncFaultHandle:
@@ -402,24 +431,20 @@ class AsyncFaults(_AsyncBase):
         seed: int | None = None,
     ) -> AsyncFaultHandle:
         rule = fault_rule(service, action, match, times, probability, after, seed)
-        created = await self._run(Call("POST", "/__admin/faults", _one(FaultRule), json=rule))
+        created = await self._run(add_fault_call(rule))
         return AsyncFaultHandle(self, created)
 
     async def list(self, account: str | None = None) -> builtins.list[FaultRule]:
-        return await self._run(
-            Call("GET", "/__admin/faults", _data_of(FaultRule), _params({"account": account}))
-        )
+        return await self._run(list_faults_call(account))
 
     async def get(self, rule_id: str) -> FaultRule:
-        return await self._run(Call("GET", f"/__admin/faults/{rule_id}", _one(FaultRule)))
+        return await self._run(get_fault_call(rule_id))
 
     async def remove(self, rule_id: str) -> None:
-        await self._run(Call("DELETE", f"/__admin/faults/{rule_id}", _json))
+        await self._run(remove_fault_call(rule_id))
 
     async def clear(self, account: str | None = None) -> int:
-        return await self._run(
-            Call("DELETE", "/__admin/faults", _deleted, _params({"account": account}))
-        )
+        return await self._run(clear_faults_call(account))
 
 
 class AsyncFakeServices(_AsyncBase):
@@ -435,22 +460,13 @@ class AsyncFakeServices(_AsyncBase):
         self.faults = AsyncFaults(self._http)
 
     async def health(self) -> Health:
-        return await self._run(Call("GET", "/__admin/health", _one(Health)))
+        return await self._run(health_call())
 
     async def reset(self, service: str | None = None, account: str | None = None) -> None:
-        await self._run(
-            Call("POST", "/__admin/reset", _json, _params({"service": service, "account": account}))
-        )
+        await self._run(reset_call(service, account))
 
     async def authenticate_payment(self, payment_intent: str, outcome: str = "succeed") -> Any:
-        return await self._run(
-            Call(
-                "POST",
-                f"/__admin/stripe/payment_intents/{payment_intent}/authenticate",
-                _json,
-                json={"outcome": outcome},
-            )
-        )
+        return await self._run(authenticate_call(payment_intent, outcome))
 
     async def aclose(self) -> None:
         await self._http.aclose()
