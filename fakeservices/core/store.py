@@ -153,12 +153,14 @@ class Store(Generic[T]):
         return iter(tuple(self._items.values()))
 
     def _after(self, after: int) -> Iterator[T]:
-        """Items with ``seq > after``, oldest first, walking from whichever end is nearer."""
+        """Items with ``seq > after``, oldest first, walking from whichever end is nearer.
+
+        A live view, not a copy: callers consume it synchronously (no await, no insert)."""
         if not self._items or after <= 0:
-            return iter(tuple(self._items.values()))
+            return iter(self._items.values())
         first = next(iter(self._items.values())).seq
         if after < first:
-            return iter(tuple(self._items.values()))
+            return iter(self._items.values())
         tail: list[T] = []
         for item in reversed(self._items.values()):
             if item.seq <= after:
