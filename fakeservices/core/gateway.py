@@ -30,7 +30,7 @@ from fakeservices.core.faults import (
     MalformedAction,
     TimeoutAction,
 )
-from fakeservices.core.registry import FakeService
+from fakeservices.core.registry import Endpoint
 from fakeservices.core.runtime import Runtime
 
 log = logging.getLogger("fakeservices.http")
@@ -58,12 +58,13 @@ class ServiceGateway:
         t0 = time.perf_counter()
         method: str = scope["method"]
         routed = runtime.route(method, path)
-        fake: FakeService | None = None
+        endpoint: Endpoint | None = None
         if routed is None:
             service, account = "unmatched", ""
         else:
-            fake, service = routed
-            account = fake.account_of(service, Headers(scope=scope), path)
+            endpoint = routed[1]
+            service = endpoint.name
+            account = endpoint.account_of(Headers(scope=scope), path)
         # Handlers may refine the account (e.g. from a URL) through request.state.account.
         state: dict[str, Any] = scope.setdefault("state", {})
         state["service"] = service
@@ -90,16 +91,16 @@ class ServiceGateway:
 
         try:
             rule = None
-            if fake is not None and runtime.faults.rules:
-                rule, receive = await self._pick_fault(fake, service, account, scope, receive)
-            if fake is None or rule is None:
+            if endpoint is not None and runtime.faults.rules:
+                rule, receive = await self._pick_fault(endpoint, account, scope, receive)
+            if endpoint is None or rule is None:
                 await self.app(scope, capture_receive, capture_send)
             else:
                 state["fault"] = rule.brief()
                 runtime.metrics.inc(
                     "fakeservices_faults_fired_total", service=service, type=rule.spec.action.type
                 )
-                await self._apply(rule, fake, service, scope, capture_receive, capture_send)
+                await self._apply(rule, endpoint, scope, capture_receive, capture_send)
         finally:
             duration_ms = (time.perf_counter() - t0) * 1000
             fault = state.get("fault")
@@ -131,22 +132,21 @@ class ServiceGateway:
                 )
 
     async def _pick_fault(
-        self, fake: FakeService, service: str, account: str, scope: Scope, receive: Receive
+        self, endpoint: Endpoint, account: str, scope: Scope, receive: Receive
     ) -> tuple[FaultRule | None, Receive]:
         """The rule that fires for this request, if any; reads the body only if a rule needs it."""
         faults = self.runtime.faults
-        ctx = FaultContext(service, account, method=scope["method"], path=scope["path"])
-        if faults.needs_addresses(service):
+        ctx = FaultContext(endpoint.name, account, method=scope["method"], path=scope["path"])
+        if faults.needs_addresses(endpoint.name):
             body, receive = await buffer_body(receive)
-            sender, recipients = fake.addresses(service, Headers(scope=scope), body)
+            sender, recipients = endpoint.addresses(Headers(scope=scope), body)
             ctx.sender, ctx.recipients = sender, tuple(recipients)
         return faults.pick(ctx), receive
 
     async def _apply(
         self,
         rule: FaultRule,
-        fake: FakeService,
-        service: str,
+        endpoint: Endpoint,
         scope: Scope,
         receive: Receive,
         send: Send,
@@ -157,7 +157,7 @@ class ServiceGateway:
             await runtime.hold(action.seconds(rule.rng))
             await self.app(scope, receive, send)
         elif isinstance(action, ErrorAction):
-            await error_response(rule, action, fake, service)(scope, receive, send)
+            await error_response(rule, action, endpoint)(scope, receive, send)
         elif isinstance(action, MalformedAction):
             await send(
                 {
@@ -190,14 +190,12 @@ class ServiceGateway:
         reset_connection(transport)
 
 
-def error_response(
-    rule: FaultRule, action: ErrorAction, fake: FakeService, service: str
-) -> Response:
-    """The rule's own body, or the fake's native error envelope for the status."""
+def error_response(rule: FaultRule, action: ErrorAction, endpoint: Endpoint) -> Response:
+    """The rule's own body, or the endpoint's native error envelope for the status."""
     response: Response
     if action.body is None:
         message = f"Injected fault {rule.id}: HTTP {action.status}"
-        response = fake.error_response(service, action.status, message)
+        response = endpoint.error_response(action.status, message)
     elif isinstance(action.body, str):
         response = Response(action.body, status_code=action.status, media_type="text/plain")
     else:

@@ -4,6 +4,13 @@ A fake is a package with a ``plugin`` module exposing ``create(runtime) -> FakeS
 contribute HTTP routes, admin read-back routes, stores (counted by health), SMTP handling, a reset
 and its native error rendering (used by the fault engine). Adding a fake means adding its module
 name to :data:`BUILTIN_SERVICES`; no other fake changes.
+
+The gateway routes each HTTP request to an :class:`Endpoint`: the API the request is for, which
+names it in the journal, tells its account and the addresses it sends to, and renders an injected
+error natively. A fake with several APIs (the email fake's providers) returns one endpoint object
+per API from :meth:`FakeService.endpoint`; a fake that is one API may instead implement the
+``journal_service`` / ``account_of`` / ``addresses`` / ``error_response`` methods, which the
+default :meth:`FakeService.endpoint` wraps.
 """
 
 from __future__ import annotations
@@ -45,6 +52,46 @@ class SmtpHandler(Protocol):
         ...
 
 
+class Endpoint(Protocol):
+    """One API of a fake, as the gateway and the fault engine see it."""
+
+    @property
+    def name(self) -> str:
+        """The journal's ``service`` and the name fault rules use for it."""
+        ...
+
+    def account_of(self, headers: Headers, path: str) -> str:
+        """The tenant a request belongs to, from its credentials ("" when it has none)."""
+        ...
+
+    def addresses(self, headers: Headers, body: bytes) -> tuple[str | None, list[str]]:
+        """Sender and recipients of a request, for fault rules that match ``from``/``to``."""
+        ...
+
+    def error_response(self, status: int, message: str) -> Response:
+        """The API's native error envelope for ``status`` (used by injected faults)."""
+        ...
+
+
+class ServiceEndpoint:
+    """The :class:`Endpoint` of a fake that is one API: its own methods, under ``name``."""
+
+    __slots__ = ("fake", "name")
+
+    def __init__(self, fake: FakeService, name: str) -> None:
+        self.fake = fake
+        self.name = name
+
+    def account_of(self, headers: Headers, path: str) -> str:
+        return self.fake.account_of(self.name, headers, path)
+
+    def addresses(self, headers: Headers, body: bytes) -> tuple[str | None, list[str]]:
+        return self.fake.addresses(self.name, headers, body)
+
+    def error_response(self, status: int, message: str) -> Response:
+        return self.fake.error_response(self.name, status, message)
+
+
 class FakeService:
     """Base class of a fake; subclasses override what they contribute."""
 
@@ -62,6 +109,11 @@ class FakeService:
     def admin_routes(self) -> list[BaseRoute]:
         """Routes mounted under ``/__admin``."""
         return []
+
+    def endpoint(self, method: str, path: str) -> Endpoint | None:
+        """The endpoint that serves ``path``, or None if this fake does not serve it."""
+        name = self.journal_service(method, path)
+        return None if name is None else ServiceEndpoint(self, name)
 
     def journal_service(self, method: str, path: str) -> str | None:
         """The journal's ``service`` name if this fake serves ``path``, else None."""

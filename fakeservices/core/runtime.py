@@ -12,7 +12,7 @@ from fakeservices.core.journal import Journal
 from fakeservices.core.metrics import Metrics
 from fakeservices.core.openapi import ApiDoc
 from fakeservices.core.outbound import Delivery, Outbound
-from fakeservices.core.registry import BUILTIN_SERVICES, FakeService, load_services
+from fakeservices.core.registry import BUILTIN_SERVICES, Endpoint, FakeService, load_services
 from fakeservices.core.store import Counted, SeqClock, Store
 
 log = logging.getLogger("fakeservices")
@@ -60,12 +60,12 @@ class Runtime:
             out.update(service.counted())
         return out
 
-    def route(self, method: str, path: str) -> tuple[FakeService, str] | None:
-        """The fake that serves ``path`` and the journal service name it gives it."""
+    def route(self, method: str, path: str) -> tuple[FakeService, Endpoint] | None:
+        """The fake that serves ``path`` and the endpoint within it."""
         for service in self.services:
-            name = service.journal_service(method, path)
-            if name is not None:
-                return service, name
+            endpoint = service.endpoint(method, path)
+            if endpoint is not None:
+                return service, endpoint
         return None
 
     # -- lifecycle -------------------------------------------------------------------------

@@ -13,40 +13,45 @@ from fakeservices.core.openapi import ApiDoc, Param
 from fakeservices.core.query import Query
 from fakeservices.core.readback import Readback
 from fakeservices.email.mime import attachment_bytes
-from fakeservices.email.model import SOURCES, Inbox, StoredEmail, email_filter
+from fakeservices.email.model import Inbox, StoredEmail, email_filter
 
 
-def _filters(q: Query) -> Callable[[StoredEmail], bool] | None:
-    return email_filter(
-        to=q.text("to"),
-        from_=q.text("from"),
-        subject=q.text("subject"),
-        source=q.choice("source", SOURCES),
-        body=q.text("body"),
-        tag=q.text("tag"),
-    )
+def _filters(sources: tuple[str, ...]) -> Callable[[Query], Callable[[StoredEmail], bool] | None]:
+    def read(q: Query) -> Callable[[StoredEmail], bool] | None:
+        return email_filter(
+            to=q.text("to"),
+            from_=q.text("from"),
+            subject=q.text("subject"),
+            source=q.choice("source", sources),
+            body=q.text("body"),
+            tag=q.text("tag"),
+        )
+
+    return read
 
 
-FILTER_PARAMS = [
-    Param("to", description="a recipient (to, cc, bcc or envelope), case-insensitive exact"),
-    Param("from", description="the sender (From header or envelope), case-insensitive exact"),
-    Param("subject", description="case-insensitive substring of the subject"),
-    Param("source", description="|".join(SOURCES)),
-    Param("body", description="case-insensitive substring of the text or HTML body"),
-    Param("tag", description="one of the message's tags (categories, o:tag, Tag)"),
-]
+def filter_params(sources: tuple[str, ...]) -> list[Param]:
+    return [
+        Param("to", description="a recipient (to, cc, bcc or envelope), case-insensitive exact"),
+        Param("from", description="the sender (From header or envelope), case-insensitive exact"),
+        Param("subject", description="case-insensitive substring of the subject"),
+        Param("source", description="|".join(sources)),
+        Param("body", description="case-insensitive substring of the text or HTML body"),
+        Param("tag", description="one of the message's tags (categories, o:tag, Tag)"),
+    ]
 
 
 class EmailAdmin:
-    def __init__(self, inbox: Inbox) -> None:
+    def __init__(self, inbox: Inbox, sources: tuple[str, ...]) -> None:
+        """``sources``: the values of a stored mail's ``source`` (smtp and each provider)."""
         self.inbox = inbox
         self.readback = Readback[StoredEmail](
             name="emails",
             store=inbox.store,
-            filters=_filters,
+            filters=_filters(sources),
             to_json=StoredEmail.to_json,
             summary=StoredEmail.summary,
-            filter_params=FILTER_PARAMS,
+            filter_params=filter_params(sources),
             noun="email",
         )
 

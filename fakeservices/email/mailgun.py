@@ -7,8 +7,6 @@ plain-text body ``Forbidden`` as captured from Mailgun.
 
 from __future__ import annotations
 
-import json
-import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,14 +20,13 @@ from urllib.parse import parse_qsl
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import BaseRoute, Route
 
+from fakeservices.core.http import BadJson, basic_credentials, loads
 from fakeservices.email.compose import Mailbox, OutAttachment, Outgoing, store_all
-from fakeservices.email.http_common import basic_credentials, read_body
-from fakeservices.email.model import Inbox, valid_address
+from fakeservices.email.model import valid_address
+from fakeservices.email.provider import Handler, Provider, SendError
 
 PATH = "/v3/{domain}/messages"
-PATH_RE = re.compile(r"^/v3/[^/]+/messages/?$")
 MSG_QUEUED = "Queued. Thank you."
 MSG_TOO_LARGE = "Request entity too large"
 
@@ -57,12 +54,6 @@ class Form:
 
 class FormError(ValueError):
     pass
-
-
-def error_response(status: int, message: str) -> Response:
-    if status == 401:
-        return PlainTextResponse("Forbidden", status_code=401)
-    return JSONResponse({"message": message}, status_code=status)
 
 
 def parse_form(content_type: str, body: bytes) -> Form:
@@ -126,78 +117,82 @@ def _maybe_json(value: str | None) -> Any:
     if value is None:
         return None
     try:
-        return json.loads(value)
-    except ValueError:
+        return loads(value)
+    except BadJson:
         return value
 
 
-class MailgunApi:
-    def __init__(self, inbox: Inbox, max_bytes: int) -> None:
-        self.inbox = inbox
-        self.max_bytes = max_bytes
+class MailgunApi(Provider):
+    name = "mailgun"
+    paths = (PATH,)
 
-    @staticmethod
-    def account_of(headers: Headers) -> str:
+    def account_of(self, headers: Headers, path: str) -> str:
         creds = basic_credentials(headers.get("authorization"))
         return creds[1] if creds else ""
 
-    def routes(self) -> list[BaseRoute]:
-        return [Route(PATH, self.send, methods=["POST"])]
+    def addresses(self, headers: Headers, body: bytes) -> tuple[str | None, list[str]]:
+        return request_addresses(headers.get("content-type", ""), body)
+
+    def render(self, error: SendError) -> Response:
+        if error.status == 401:  # Mailgun answers a bad key in plain text
+            return PlainTextResponse("Forbidden", status_code=401)
+        return JSONResponse({"message": error.message}, status_code=error.status)
+
+    def too_large(self) -> SendError:
+        return SendError(413, MSG_TOO_LARGE)
+
+    def handlers(self) -> dict[str, Handler]:
+        return {PATH: self.send}
 
     async def send(self, request: Request) -> Response:
         creds = basic_credentials(request.headers.get("authorization"))
         if creds is None or creds[0] != "api" or not creds[1]:
-            return error_response(401, "Forbidden")
+            raise SendError(401, "Forbidden")
         key = creds[1]
         domain = request.path_params["domain"]
-        body = await read_body(request, self.max_bytes)
-        if body is None:
-            return error_response(413, MSG_TOO_LARGE)
+        body = await self.body(request)
         try:
             form = parse_form(request.headers.get("content-type", ""), body)
         except FormError as exc:
-            return error_response(400, f"Invalid request body: {exc}")
-        result = build(form, domain)
-        if isinstance(result, str):
-            return error_response(400, result)
-        testmode, messages, message_id = result
+            raise SendError(400, f"Invalid request body: {exc}") from None
+        testmode, messages, message_id = build(form, domain)
         if not testmode:
             await store_all(
-                self.inbox, messages, account=key, source="mailgun", body_size=len(body)
+                self.inbox, messages, account=key, source=self.name, body_size=len(body)
             )
         return JSONResponse({"id": message_id, "message": MSG_QUEUED})
 
 
-def build(form: Form, domain: str) -> str | tuple[bool, list[Outgoing], str]:
-    """Validate the fields; an error message, or (test mode?, messages, the Mailgun id)."""
+def build(form: Form, domain: str) -> tuple[bool, list[Outgoing], str]:
+    """Validate the fields: (test mode?, messages, the Mailgun id); raises :class:`SendError`."""
     from_value = form.first("from")
     if not from_value:
-        return "'from' parameter is missing"
+        raise SendError(400, "'from' parameter is missing")
     senders, bad_from = _mailboxes([from_value])
     if bad_from or not senders:
-        return "'from' parameter is not a valid address. please check documentation"
+        raise SendError(400, "'from' parameter is not a valid address. please check documentation")
     to_values = form.all("to")
     if not any(v.strip() for v in to_values):
-        return "'to' parameter is missing"
+        raise SendError(400, "'to' parameter is missing")
     to, bad_to = _mailboxes(to_values)
     if bad_to or not to:
-        return "'to' parameter is not a valid address. please check documentation"
+        raise SendError(400, "'to' parameter is not a valid address. please check documentation")
     cc, bad_cc = _mailboxes(form.all("cc"))
     if bad_cc:
-        return "'cc' parameter is not a valid address. please check documentation"
+        raise SendError(400, "'cc' parameter is not a valid address. please check documentation")
     bcc, bad_bcc = _mailboxes(form.all("bcc"))
     if bad_bcc:
-        return "'bcc' parameter is not a valid address. please check documentation"
+        raise SendError(400, "'bcc' parameter is not a valid address. please check documentation")
     text, html, template = form.first("text"), form.first("html"), form.first("template")
     amp = form.first("amp-html")
     if text is None and html is None and template is None:
-        return "Need at least one of 'text' or 'html' parameters specified"
+        raise SendError(400, "Need at least one of 'text' or 'html' parameters specified")
     recipient_vars: dict[str, Any] | None = None
     raw_rv = form.first("recipient-variables")
     if raw_rv:
         parsed_rv = _maybe_json(raw_rv)
         if not isinstance(parsed_rv, dict):
-            return "'recipient-variables' parameter is not a valid JSON"
+            raise SendError(400, "'recipient-variables' parameter is not a valid JSON")
         recipient_vars = parsed_rv
 
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")

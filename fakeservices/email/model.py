@@ -17,8 +17,6 @@ from fakeservices.core.clock import rfc3339
 from fakeservices.core.ids import alnum
 from fakeservices.core.store import Store
 
-SOURCES: tuple[str, ...] = ("smtp", "sendgrid", "mailgun", "postmark")
-
 # local@domain.tld; no whitespace, angle brackets, commas or semicolons. Non-ASCII is allowed
 # (SMTPUTF8 / internationalised addresses).
 _ADDRESS = re.compile(r"^[^@\s<>(),;:\"\[\]\\]+@[^@\s<>(),;:\"\[\]\\]+\.[^@\s<>(),;:\"\[\]\\.]+$")

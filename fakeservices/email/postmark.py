@@ -9,7 +9,6 @@ batch messages). The token ``POSTMARK_API_TEST`` succeeds without delivering, as
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from datetime import UTC, datetime
@@ -19,11 +18,12 @@ from typing import Any
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
 
+from fakeservices.core.http import BadJson, loads
 from fakeservices.email.compose import Mailbox, OutAttachment, Outgoing, store_all
-from fakeservices.email.http_common import read_body, strict_b64decode
-from fakeservices.email.model import Inbox, valid_address
+from fakeservices.email.http_common import strict_b64decode
+from fakeservices.email.model import valid_address
+from fakeservices.email.provider import Handler, Provider, SendError
 
 TOKEN_HEADER = "x-postmark-server-token"
 TEST_TOKEN = "POSTMARK_API_TEST"
@@ -44,68 +44,56 @@ MSG_TOO_LARGE = "The message size exceeds the maximum allowed size."
 _CODES = {401: 10, 422: 300, 429: 429}
 
 
-def error(status: int, code: int, message: str) -> JSONResponse:
-    return JSONResponse({"ErrorCode": code, "Message": message}, status_code=status)
-
-
-def error_response(status: int, message: str) -> Response:
-    return error(status, _CODES.get(status, status), message)
-
-
 def submitted_at(ts: float) -> str:
     """``2014-02-17T07:25:01.4178645+00:00`` (seven fractional digits, as .NET prints it)."""
     dt = datetime.fromtimestamp(ts, UTC)
     return f"{dt:%Y-%m-%dT%H:%M:%S}.{dt.microsecond:06d}0+00:00"
 
 
-class Invalid(Exception):
-    """One message's validation failure (ErrorCode 300 unless told)."""
-
-    def __init__(self, message: str, code: int = 300) -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
+def invalid(message: str, code: int = 300) -> SendError:
+    """One message's validation failure: 422 with ErrorCode 300 unless told."""
+    return SendError(422, message, code=code)
 
 
 def _mailboxes(value: Any, label: str) -> list[Mailbox]:
     if value is None or value == "":
         return []
     if not isinstance(value, str):
-        raise Invalid(f"Invalid '{label}' address: '{value}'.")
+        raise invalid(f"Invalid '{label}' address: '{value}'.")
     found = []
     for name, addr in getaddresses([value]):
         if not addr and not name:
             continue
         if not valid_address(addr):
-            raise Invalid(f"Invalid '{label}' address: '{(addr or name).strip()}'.")
+            raise invalid(f"Invalid '{label}' address: '{(addr or name).strip()}'.")
         found.append(Mailbox(addr, name or None))
     return found
 
 
 def build(data: dict[str, Any]) -> Outgoing:
-    """One Postmark message -> Outgoing, or raise :class:`Invalid`."""
+    """One Postmark message -> Outgoing, or raise :class:`SendError`."""
     from_value = data.get("From")
     if not isinstance(from_value, str) or not from_value.strip():
-        raise Invalid("Invalid 'From' value.")
+        raise invalid("Invalid 'From' value.")
     try:
         senders = _mailboxes(from_value, "From")
-    except Invalid:
-        raise Invalid("Invalid 'From' value.") from None
+    except SendError:
+        raise invalid("Invalid 'From' value.") from None
     if len(senders) != 1:
-        raise Invalid("Invalid 'From' value.")
+        raise invalid("Invalid 'From' value.")
     to = _mailboxes(data.get("To"), "To")
     cc = _mailboxes(data.get("Cc"), "Cc")
     bcc = _mailboxes(data.get("Bcc"), "Bcc")
     if not (to or cc or bcc):
-        raise Invalid("Zero recipients specified")
+        raise invalid("Zero recipients specified")
     if len(to) + len(cc) + len(bcc) > MAX_RECIPIENTS:
-        raise Invalid(f"Too many recipients. The maximum is {MAX_RECIPIENTS}.")
+        raise invalid(f"Too many recipients. The maximum is {MAX_RECIPIENTS}.")
     text, html = data.get("TextBody"), data.get("HtmlBody")
     text = text if isinstance(text, str) and text else None
     html = html if isinstance(html, str) and html else None
     template = data.get("TemplateId") or data.get("TemplateAlias")
     if text is None and html is None and template is None:
-        raise Invalid("Provide either email TextBody or HtmlBody or both.")
+        raise invalid("Provide either email TextBody or HtmlBody or both.")
     headers: list[tuple[str, str]] = []
     raw_headers = data.get("Headers")
     if isinstance(raw_headers, list):
@@ -113,7 +101,7 @@ def build(data: dict[str, Any]) -> Outgoing:
             if isinstance(h, dict) and isinstance(h.get("Name"), str):
                 headers.append((h["Name"], str(h.get("Value", ""))))
     elif raw_headers is not None:
-        raise Invalid("Invalid 'Headers' value.", 403)
+        raise invalid("Invalid 'Headers' value.", 403)
     attachments = _attachments(data.get("Attachments"))
     reply_to = _mailboxes(data.get("ReplyTo"), "ReplyTo")
     tag = data.get("Tag")
@@ -144,15 +132,15 @@ def _attachments(value: Any) -> list[OutAttachment]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise Invalid("Invalid 'Attachments' value.", 403)
+        raise invalid("Invalid 'Attachments' value.", 403)
     found = []
     for att in value:
         if not isinstance(att, dict) or not isinstance(att.get("Name"), str) or not att["Name"]:
-            raise Invalid("Attachment name is required.")
+            raise invalid("Attachment name is required.")
         content = att.get("Content")
         data = strict_b64decode(content) if isinstance(content, str) else None
         if data is None:
-            raise Invalid(f"Invalid attachment content for '{att['Name']}': not base64.")
+            raise invalid(f"Invalid attachment content for '{att['Name']}': not base64.")
         cid = att.get("ContentID") or att.get("ContentId")
         cid_s = str(cid).removeprefix("cid:") if cid else None
         ctype = att.get("ContentType")
@@ -170,32 +158,35 @@ def _attachments(value: Any) -> list[OutAttachment]:
     return found
 
 
-class PostmarkApi:
-    def __init__(self, inbox: Inbox, max_bytes: int) -> None:
-        self.inbox = inbox
-        self.max_bytes = max_bytes
+class PostmarkApi(Provider):
+    name = "postmark"
+    paths = ("/email", "/email/batch")
 
-    @staticmethod
-    def account_of(headers: Headers) -> str:
+    def account_of(self, headers: Headers, path: str) -> str:
         return (headers.get(TOKEN_HEADER) or "").strip()
 
-    def routes(self) -> list[BaseRoute]:
-        return [
-            Route("/email", self.send, methods=["POST"]),
-            Route("/email/batch", self.batch, methods=["POST"]),
-        ]
+    def addresses(self, headers: Headers, body: bytes) -> tuple[str | None, list[str]]:
+        return request_addresses(body)
 
-    async def _body(self, request: Request) -> tuple[str, Any, int] | Response:
+    def render(self, error: SendError) -> Response:
+        code = error.code if error.code is not None else _CODES.get(error.status, error.status)
+        return JSONResponse({"ErrorCode": code, "Message": error.message}, error.status)
+
+    def too_large(self) -> SendError:
+        return SendError(413, MSG_TOO_LARGE, code=300)
+
+    def bad_json(self, error: BadJson) -> SendError:
+        return SendError(422, MSG_INVALID_JSON, code=402)
+
+    def handlers(self) -> dict[str, Handler]:
+        return {"/email": self.send, "/email/batch": self.batch}
+
+    async def _body(self, request: Request) -> tuple[str, Any, int]:
         token = (request.headers.get(TOKEN_HEADER) or "").strip()
         if not token:
-            return error(401, 10, MSG_BAD_TOKEN)
-        body = await read_body(request, self.max_bytes)
-        if body is None:
-            return error(413, 300, MSG_TOO_LARGE)
-        try:
-            return token, json.loads(body), len(body)
-        except (ValueError, UnicodeDecodeError):
-            return error(422, 402, MSG_INVALID_JSON)
+            raise SendError(401, MSG_BAD_TOKEN, code=10)
+        body = await self.body(request)
+        return token, loads(body, max_bytes=self.max_bytes), len(body)
 
     @staticmethod
     def _accept(data: dict[str, Any], now: float) -> tuple[Outgoing, dict[str, Any]]:
@@ -213,43 +204,31 @@ class PostmarkApi:
 
     async def _store(self, token: str, outs: list[Outgoing], size: int) -> None:
         if token != TEST_TOKEN:  # Postmark's test token validates but never delivers
-            await store_all(self.inbox, outs, account=token, source="postmark", body_size=size)
+            await store_all(self.inbox, outs, account=token, source=self.name, body_size=size)
 
     async def send(self, request: Request) -> Response:
-        got = await self._body(request)
-        if isinstance(got, Response):
-            return got
-        token, data, size = got
+        token, data, size = await self._body(request)
         if not isinstance(data, dict):
-            return error(422, 403, MSG_INCOMPATIBLE_JSON)
-        try:
-            out, result = self._accept(data, time.time())
-        except Invalid as exc:
-            return error(422, exc.code, exc.message)
+            raise invalid(MSG_INCOMPATIBLE_JSON, 403)
+        out, result = self._accept(data, time.time())
         await self._store(token, [out], size)
         return JSONResponse(result)
 
     async def batch(self, request: Request) -> Response:
-        got = await self._body(request)
-        if isinstance(got, Response):
-            return got
-        token, data, size = got
+        token, data, size = await self._body(request)
         if not isinstance(data, list):
-            return error(422, 403, MSG_INCOMPATIBLE_JSON)
+            raise invalid(MSG_INCOMPATIBLE_JSON, 403)
         if len(data) > MAX_BATCH:
-            return error(
-                422, 410, "You may only send up to 500 messages in a single batched request."
-            )
+            raise invalid("You may only send up to 500 messages in a single batched request.", 410)
         now = time.time()
         results: list[dict[str, Any]] = []
         accepted: list[Outgoing] = []
         for item in data:
-            if not isinstance(item, dict):
-                results.append({"ErrorCode": 403, "Message": MSG_INCOMPATIBLE_JSON})
-                continue
             try:
+                if not isinstance(item, dict):
+                    raise invalid(MSG_INCOMPATIBLE_JSON, 403)
                 out, result = self._accept(item, now)
-            except Invalid as exc:
+            except SendError as exc:  # in a batch each message fails on its own
                 results.append({"ErrorCode": exc.code, "Message": exc.message})
                 continue
             accepted.append(out)
@@ -261,8 +240,8 @@ class PostmarkApi:
 def request_addresses(body: bytes) -> tuple[str | None, list[str]]:
     """``From`` and the To/Cc/Bcc addresses of an email or batch body (for fault matching)."""
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        data = loads(body)
+    except BadJson:
         return None, []
     items = data if isinstance(data, list) else [data]
     sender: str | None = None

@@ -7,18 +7,18 @@ body and ``X-Message-Id``; sandbox mode answers ``200`` and stores nothing. Erro
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
 
+from fakeservices.core.http import BadJson, bearer_token, loads
 from fakeservices.core.ids import token
 from fakeservices.email.compose import Mailbox, OutAttachment, Outgoing, store_all
-from fakeservices.email.http_common import bearer_token, read_body, strict_b64decode
-from fakeservices.email.model import Inbox, valid_address
+from fakeservices.email.http_common import strict_b64decode
+from fakeservices.email.model import valid_address
+from fakeservices.email.provider import Handler, Provider, SendError
 
 PATH = "/v3/mail/send"
 HELP = "http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html"
@@ -58,16 +58,8 @@ MSG_SANDBOX = "The sandbox mode enable param should be a boolean value."
 ErrorItem = dict[str, Any]
 
 
-def error_body(items: list[ErrorItem]) -> dict[str, Any]:
-    return {"errors": items}
-
-
 def item(message: str, field: str | None = None, anchor: str | None = None) -> ErrorItem:
     return {"message": message, "field": field, "help": f"{HELP}#{anchor}" if anchor else None}
-
-
-def error_response(status: int, message: str) -> Response:
-    return JSONResponse(error_body([item(message)]), status_code=status)
 
 
 def _type_name(value: Any) -> str:
@@ -156,42 +148,41 @@ class _Validator:
         return value
 
 
-class SendGridApi:
-    def __init__(self, inbox: Inbox, max_bytes: int) -> None:
-        self.inbox = inbox
-        self.max_bytes = max_bytes
+class SendGridApi(Provider):
+    name = "sendgrid"
+    paths = (PATH,)
 
-    @staticmethod
-    def account_of(headers: Headers) -> str:
+    def account_of(self, headers: Headers, path: str) -> str:
         return bearer_token(headers.get("authorization"))
 
-    def routes(self) -> list[BaseRoute]:
-        return [Route(PATH, self.send, methods=["POST"])]
+    def addresses(self, headers: Headers, body: bytes) -> tuple[str | None, list[str]]:
+        return request_addresses(body)
+
+    def render(self, error: SendError) -> Response:
+        return JSONResponse({"errors": error.items or [item(error.message)]}, error.status)
+
+    def too_large(self) -> SendError:
+        return SendError(413, MSG_TOO_LARGE)
+
+    def handlers(self) -> dict[str, Handler]:
+        return {PATH: self.send}
 
     async def send(self, request: Request) -> Response:
         key = bearer_token(request.headers.get("authorization"))
         if not key:
-            return JSONResponse(error_body([item(MSG_UNAUTHORIZED)]), status_code=401)
-        body = await read_body(request, self.max_bytes)
-        if body is None:
-            return JSONResponse(error_body([item(MSG_TOO_LARGE)]), status_code=413)
-        try:
-            data = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            data = None
+            raise SendError(401, MSG_UNAUTHORIZED)
+        body = await self.body(request)
+        data = loads(body, max_bytes=self.max_bytes)
         if not isinstance(data, dict):
-            return JSONResponse(error_body([item("Bad Request")]), status_code=400)
-        result = build(data)
-        if isinstance(result, list):
-            return JSONResponse(error_body(result), status_code=400)
-        sandbox, messages = result
+            raise self.bad_json(BadJson("not a JSON object"))
+        sandbox, messages = build(data)
         if sandbox:
             return Response(status_code=200)
         message_id = token(16)[:22]
         for index, out in enumerate(messages):
             out.message_id = f"<{message_id}.{index}@sendgrid.fakeservices>"
             out.extra["provider_message_id"] = message_id
-        await store_all(self.inbox, messages, account=key, source="sendgrid", body_size=len(body))
+        await store_all(self.inbox, messages, account=key, source=self.name, body_size=len(body))
         return Response(status_code=202, headers={"X-Message-Id": message_id})
 
 
@@ -203,8 +194,10 @@ def _substitute(value: str | None, subs: dict[str, Any]) -> str | None:
     return value
 
 
-def build(data: dict[str, Any]) -> list[ErrorItem] | tuple[bool, list[Outgoing]]:
-    """Validate a mail/send body; the errors, or (sandbox?, one Outgoing per personalization)."""
+def build(data: dict[str, Any]) -> tuple[bool, list[Outgoing]]:
+    """Validate a mail/send body: (sandbox?, one Outgoing per personalization).
+
+    Raises :class:`SendError` (400) listing every problem found, as SendGrid does."""
     v = _Validator(data)
     sender = v.sender()
     template_id = v.string(data.get("template_id"), "template_id", "message.template_id")
@@ -319,7 +312,7 @@ def build(data: dict[str, Any]) -> list[ErrorItem] | tuple[bool, list[Outgoing]]
         sandbox = flag is True
 
     if v.errors or sender is None:
-        return v.errors or [item("Bad Request")]
+        raise SendError(400, "Bad Request", items=v.errors)
 
     messages: list[Outgoing] = []
     for p, (to, cc, bcc) in zip(plist, boxes, strict=True):
@@ -470,8 +463,8 @@ def _attachments(v: _Validator, value: Any) -> list[OutAttachment]:
 def request_addresses(body: bytes) -> tuple[str | None, list[str]]:
     """Sender and every personalization's recipients of a mail/send body (for fault matching)."""
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        data = loads(body)
+    except BadJson:
         return None, []
     if not isinstance(data, dict):
         return None, []

@@ -6,8 +6,6 @@ Twilio's JSON and its error envelope ``{"code","message","more_info","status"}``
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
@@ -17,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from fakeservices.core.http import BodyTooLarge, basic_credentials, read_body
 from fakeservices.sms.errors import TwilioError
 from fakeservices.sms.lifecycle import Lifecycle
 from fakeservices.sms.model import API_VERSION, ListFilter, Message, SmsModel
@@ -48,28 +47,13 @@ def twilio_error(error: TwilioError) -> Response:
     return JSONResponse(error.to_json(), status_code=error.status, headers=headers)
 
 
-def basic_credentials(request: Request) -> tuple[str, str] | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "basic" or not value:
-        return None
-    try:
-        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    user, sep, password = decoded.partition(":")
-    if not sep or not user or not password:
-        return None
-    return user, password
-
-
 def authenticate(request: Request, account: str) -> str:
     """Check Basic auth against the URL's Account SID; return the auth token (password).
 
     The user must be the URL's Account SID, or an API key SID (``SK...``) acting for it.
     """
-    creds = basic_credentials(request)
-    if creds is None:
+    creds = basic_credentials(request.headers.get("authorization"))
+    if creds is None or not all(creds):
         raise TwilioError.of(20003)
     user, password = creds
     if user != account and not user.startswith("SK"):
@@ -79,18 +63,14 @@ def authenticate(request: Request, account: str) -> str:
 
 async def read_form(request: Request) -> dict[str, list[str]]:
     """The form parameters of a POST; a non-form body carries none (as on Twilio)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
-        raise TwilioError.of(21617)
-    raw = bytearray()
-    async for chunk in request.stream():
-        raw.extend(chunk)
-        if len(raw) > MAX_FORM_BYTES:
-            raise TwilioError.of(21617)
+    try:
+        raw = await read_body(request, MAX_FORM_BYTES)
+    except BodyTooLarge:
+        raise TwilioError.of(21617) from None
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != FORM_TYPE or not raw:
         return {}
-    return parse_qs(bytes(raw).decode("utf-8", "replace"), keep_blank_values=True)
+    return parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
 
 
 def _parse_date(name: str, raw: str) -> date | datetime:

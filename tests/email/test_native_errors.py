@@ -23,18 +23,18 @@ def fake(server: EmbeddedServer) -> EmailService:
 
 
 def test_native_error_envelopes(fake: EmailService) -> None:
-    sg = fake.error_response("sendgrid", 429, "Too many requests")
+    sg = fake.provider("sendgrid").error_response(429, "Too many requests")
     assert sg.status_code == 429
     assert json.loads(bytes(sg.body)) == {
         "errors": [{"message": "Too many requests", "field": None, "help": None}]
     }
-    mg = fake.error_response("mailgun", 500, "boom")
+    mg = fake.provider("mailgun").error_response(500, "boom")
     assert mg.status_code == 500 and json.loads(bytes(mg.body)) == {"message": "boom"}
-    mg401 = fake.error_response("mailgun", 401, "x")
+    mg401 = fake.provider("mailgun").error_response(401, "x")
     assert mg401.status_code == 401 and bytes(mg401.body) == b"Forbidden"
-    pm = fake.error_response("postmark", 401, "bad token")
+    pm = fake.provider("postmark").error_response(401, "bad token")
     assert json.loads(bytes(pm.body)) == {"ErrorCode": 10, "Message": "bad token"}
-    pm422 = fake.error_response("postmark", 422, "invalid")
+    pm422 = fake.provider("postmark").error_response(422, "invalid")
     assert json.loads(bytes(pm422.body))["ErrorCode"] == 300
 
 
@@ -50,19 +50,22 @@ def test_fault_groups_and_request_addresses(fake: EmailService) -> None:
             ],
         }
     ).encode()
-    assert fake.addresses("sendgrid", Headers(), sg_body) == (
+    assert fake.provider("sendgrid").addresses(Headers(), sg_body) == (
         "a@example.com",
         ["b@example.com", "c@example.com"],
     )
     form = Headers({"content-type": "application/x-www-form-urlencoded"})
     mg_body = b"from=A+%3Ca%40example.com%3E&to=b%40example.com%2C+c%40example.com"
-    assert fake.addresses("mailgun", form, mg_body) == (
+    assert fake.provider("mailgun").addresses(form, mg_body) == (
         "a@example.com",
         ["b@example.com", "c@example.com"],
     )
     pm_body = json.dumps([{"From": "a@example.com", "To": "b@example.com", "Cc": None}]).encode()
-    assert fake.addresses("postmark", Headers(), pm_body) == ("a@example.com", ["b@example.com"])
-    assert fake.addresses("sendgrid", Headers(), b"not json") == (None, [])
+    assert fake.provider("postmark").addresses(Headers(), pm_body) == (
+        "a@example.com",
+        ["b@example.com"],
+    )
+    assert fake.provider("sendgrid").addresses(Headers(), b"not json") == (None, [])
 
 
 def test_injected_faults_use_each_providers_envelope(server: EmbeddedServer, unique: str) -> None:

@@ -1,0 +1,133 @@
+"""The shape every HTTP email provider has: one object per provider, iterated by the plugin.
+
+A provider (SendGrid, Mailgun, Postmark...) is a wire adapter in front of the one inbox. It is also
+the :class:`~fakeservices.core.registry.Endpoint` the gateway routes its requests to: it knows its
+name (the journal service and the stored mail's ``source``), the account a request belongs to, the
+addresses a send names (for fault rules' ``from``/``to``) and its native error envelope.
+
+Handlers report every failure the same way: they raise :class:`SendError` (or let a
+:class:`~fakeservices.core.http.BodyTooLarge` / :class:`~fakeservices.core.http.BadJson` from the
+core helpers escape), and :meth:`Provider.guard` renders it at the edge in the provider's envelope.
+A bug is rendered there too, as the provider's 500, and logged.
+
+Adding a provider is one module with one :class:`Provider` subclass, plus its line in
+``fakeservices.email.plugin.PROVIDERS``.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar
+
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route, compile_path
+
+from fakeservices.core.http import BadJson, BodyTooLarge, read_body
+from fakeservices.email.model import Inbox
+
+log = logging.getLogger("fakeservices.email")
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+class SendError(Exception):
+    """A request the provider refuses, rendered by :meth:`Provider.render` in its envelope.
+
+    ``code`` is the provider's own error number where it has one (Postmark's ``ErrorCode``);
+    ``items`` are the individual problems where the provider lists several (SendGrid's
+    ``errors``). Without them the provider derives both from ``status`` and ``message``.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: int | None = None,
+        items: list[dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+        self.items = items or []
+
+
+class Provider(ABC):
+    """One HTTP send API of the email fake (see the module docstring)."""
+
+    #: The journal service name, the fault rule service name and the stored mail's ``source``.
+    name: ClassVar[str]
+    #: Path templates this provider serves (Starlette syntax), each taking ``POST``.
+    paths: ClassVar[tuple[str, ...]]
+
+    def __init__(self, inbox: Inbox, max_bytes: int) -> None:
+        self.inbox = inbox
+        self.max_bytes = max_bytes
+        self._patterns = [compile_path(p)[0] for p in self.paths]
+
+    # -- the endpoint the gateway sees -------------------------------------------------------
+    def serves(self, path: str) -> bool:
+        """Whether ``path`` is one of this provider's (a trailing slash, which the router
+        redirects, counts too)."""
+        bare = path.removesuffix("/") or "/"
+        return any(p.match(path) or p.match(bare) for p in self._patterns)
+
+    @abstractmethod
+    def account_of(self, headers: Headers, path: str) -> str:
+        """The tenant named by the request's credential ("" when it has none)."""
+
+    @abstractmethod
+    def addresses(self, headers: Headers, body: bytes) -> tuple[str | None, list[str]]:
+        """Sender and recipients a send request names (for fault rules); never raises."""
+
+    @abstractmethod
+    def render(self, error: SendError) -> Response:
+        """``error`` in this provider's error envelope."""
+
+    def error_response(self, status: int, message: str) -> Response:
+        """The native error for ``status`` (what an injected fault answers)."""
+        return self.render(SendError(status, message))
+
+    # -- request plumbing --------------------------------------------------------------------
+    @abstractmethod
+    def handlers(self) -> dict[str, Handler]:
+        """Path template -> handler, one per entry of :attr:`paths`."""
+
+    def too_large(self) -> SendError:
+        """The provider's answer to a body over ``--max-message-bytes``."""
+        return SendError(413, "Request entity too large")
+
+    def bad_json(self, error: BadJson) -> SendError:
+        """The provider's answer to a body that is not acceptable JSON."""
+        return SendError(400, "Bad Request")
+
+    async def body(self, request: Request) -> bytes:
+        """The request body, bounded by ``--max-message-bytes`` (raises :class:`BodyTooLarge`)."""
+        return await read_body(request, self.max_bytes)
+
+    def routes(self) -> list[BaseRoute]:
+        handlers = self.handlers()
+        return [Route(path, self.guard(handlers[path]), methods=["POST"]) for path in self.paths]
+
+    def guard(self, handler: Handler) -> Handler:
+        """Render what ``handler`` raises in the provider's envelope; the server keeps serving."""
+
+        async def run(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except SendError as error:
+                return self.render(error)
+            except BodyTooLarge:
+                return self.render(self.too_large())
+            except BadJson as error:
+                return self.render(self.bad_json(error))
+            except Exception:
+                log.exception("%s handler failed on %s", self.name, request.url.path)
+                return self.render(SendError(500, "Internal Server Error"))
+
+        return run
