@@ -133,8 +133,7 @@ class AdminCore:
         if "faults" in names:
             self.runtime.faults.reset(account)
         if "journal" in names:
-            store = self.runtime.journal.store
-            store.clear(None if account is None else (lambda e: e.account == account))
+            self.runtime.journal.store.reset(account)
         return JSONResponse({"reset": names, "account": account})
 
     async def openapi(self, request: Request) -> Response:

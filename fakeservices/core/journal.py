@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from fakeservices.core.changes import ChangeFeed
 from fakeservices.core.clock import rfc3339
 from fakeservices.core.store import SeqClock, Store
 
@@ -68,8 +69,10 @@ class JournalEntry:
 class Journal:
     """A :class:`Store` of :class:`JournalEntry` plus the recording helper."""
 
-    def __init__(self, capacity: int, clock: SeqClock, body_cap: int) -> None:
-        self.store: Store[JournalEntry] = Store("requests", capacity, clock)
+    def __init__(
+        self, capacity: int, clock: SeqClock, body_cap: int, feed: ChangeFeed | None = None
+    ) -> None:
+        self.store: Store[JournalEntry] = Store("requests", capacity, clock, feed)
         self.body_cap = body_cap
 
     def record(

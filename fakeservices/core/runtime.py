@@ -6,6 +6,7 @@ import asyncio
 import logging
 from typing import Any
 
+from fakeservices.core.changes import ChangeFeed
 from fakeservices.core.config import Config
 from fakeservices.core.faults import FaultEngine
 from fakeservices.core.journal import Journal
@@ -24,7 +25,11 @@ class Runtime:
     def __init__(self, config: Config, services: tuple[str, ...] = BUILTIN_SERVICES) -> None:
         self.config = config
         self.clock = SeqClock()
-        self.journal = Journal(config.journal_size, self.clock, config.journal_body_bytes)
+        #: Every store change of this server, for waiters and the events stream.
+        self.changes = ChangeFeed()
+        self.journal = Journal(
+            config.journal_size, self.clock, config.journal_body_bytes, self.changes
+        )
         self.metrics = Metrics()
         self.api_doc = ApiDoc()
         self.http_port: int | None = None
@@ -41,8 +46,8 @@ class Runtime:
         self.faults = FaultEngine(config.fault_seed, groups)
 
     def new_store(self, name: str) -> Store[Any]:
-        """A store capped by ``--max-messages`` on the shared clock."""
-        return Store(name, self.config.max_messages, self.clock)
+        """A store capped by ``--max-messages`` on the shared clock, publishing to the feed."""
+        return Store(name, self.config.max_messages, self.clock, self.changes)
 
     def stores(self) -> dict[str, Store[Any]]:
         out: dict[str, Store[Any]] = {
@@ -92,6 +97,7 @@ class Runtime:
     async def stop(self) -> None:
         """Release held requests and waiters, then stop each fake's background work."""
         self._shutdown.set()
+        self.changes.close()
         for store in self.stores().values():
             store.wake_all()
         for service in self.services:

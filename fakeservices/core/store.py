@@ -1,12 +1,14 @@
-"""A bounded, ordered in-memory store with waiters woken by inserts.
+"""A bounded, ordered in-memory store that publishes its changes, with waiters built on them.
 
 Every kind of recorded item (emails, SMS, journal entries, Stripe events, webhook deliveries) lives
 in a :class:`Store`. All stores share one :class:`SeqClock`, so ``seq`` is monotonic across the
 whole process. A store holds at most ``capacity`` items; the oldest is evicted first and counted.
 
-Waiters are futures registered with a predicate; each insert (or :meth:`Store.touch` of a changed
-item) evaluates the pending predicates, so a waiter wakes the moment enough matches exist. Nothing
-polls.
+Every change (insert, update, delete, evict, reset) is published on the runtime's
+:class:`~fakeservices.core.changes.ChangeFeed`. Waiters are futures registered with a predicate;
+while any is pending the store listens to its own changes there, and each insert (or
+:meth:`Store.touch` of a changed item) evaluates the pending predicates, so a waiter wakes the
+moment enough matches exist. Nothing polls.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
+
+from fakeservices.core.changes import Change, ChangeFeed, ChangeKind
 
 
 class Record(Protocol):
@@ -92,16 +96,21 @@ class _Waiter(Generic[T]):
 class Store(Generic[T]):
     """Items ordered by ``seq``, capped at ``capacity`` (oldest evicted first)."""
 
-    def __init__(self, name: str, capacity: int, clock: SeqClock) -> None:
+    def __init__(
+        self, name: str, capacity: int, clock: SeqClock, feed: ChangeFeed | None = None
+    ) -> None:
         if capacity < 1:
             raise ValueError("capacity must be >= 1")
         self.name = name
         self.capacity = capacity
         self.clock = clock
+        #: Where this store's changes are published (the runtime's, shared by every store).
+        self.feed = feed if feed is not None else ChangeFeed()
         self.evicted = 0
         self.added = 0
         self._items: dict[str, T] = {}
         self._waiters: set[_Waiter[T]] = set()
+        self._unlisten: Callable[[], None] | None = None
         self._idle = asyncio.Event()
         self._idle.set()
         #: (n, future) pairs resolved once n waiters are pending (see until_waiting)
@@ -109,38 +118,71 @@ class Store(Generic[T]):
 
     # -- writing ---------------------------------------------------------------------------
     def add(self, item: T) -> T:
-        """Assign the next ``seq``, store the item, evict beyond capacity, wake waiters."""
+        """Assign the next ``seq``, store the item, publish it, evict beyond capacity."""
         item.seq = self.clock.next()
         self._items[item.id] = item
         self.added += 1
+        self._publish("insert", item.id, item.account, item, item.seq)
         while len(self._items) > self.capacity:
-            del self._items[next(iter(self._items))]
+            old = self._items.pop(next(iter(self._items)))
             self.evicted += 1
-        self._offer(item)
+            self._publish("evict", old.id, old.account, old)
         return item
 
     def touch(self, item: T) -> None:
-        """Re-offer an item whose fields changed (e.g. an SMS status) to pending waiters."""
+        """Publish that a held item's fields changed (e.g. an SMS status); waiters re-test it."""
         if item.id in self._items:
-            self._offer(item)
+            self._publish("update", item.id, item.account, item)
 
     def delete(self, item_id: str) -> bool:
-        return self._items.pop(item_id, None) is not None
+        item = self._items.pop(item_id, None)
+        if item is None:
+            return False
+        self._publish("delete", item.id, item.account, item)
+        return True
 
     def clear(self, predicate: Callable[[T], bool] | None = None) -> int:
-        """Remove every item (or those matching ``predicate``); return how many went."""
+        """Remove every item (one ``reset`` change) or those matching ``predicate`` (a
+        ``delete`` each); return how many went."""
         if predicate is None:
+            return self.reset()
+        gone = [item for item in self._items.values() if predicate(item)]
+        for item in gone:
+            del self._items[item.id]
+            self._publish("delete", item.id, item.account, item)
+        return len(gone)
+
+    def reset(self, account: str | None = None) -> int:
+        """Forget every item, or every item of ``account``, as one ``reset`` change."""
+        if account is None:
             n = len(self._items)
             self._items.clear()
-            return n
-        keep = {k: v for k, v in self._items.items() if not predicate(v)}
-        n = len(self._items) - len(keep)
-        self._items = keep
+        else:
+            keep = {k: v for k, v in self._items.items() if v.account != account}
+            n = len(self._items) - len(keep)
+            self._items = keep
+        self._publish("reset", None, account)
         return n
 
-    def _offer(self, item: T) -> None:
-        for waiter in tuple(self._waiters):
-            waiter.offer(item)
+    def _publish(
+        self,
+        kind: ChangeKind,
+        item_id: str | None,
+        account: str | None,
+        item: T | None = None,
+        seq: int | None = None,
+    ) -> None:
+        """Publish one change; a change other than an insert takes the next ``seq``."""
+        if seq is None:
+            seq = self.clock.next()
+        if self.feed.listening(self.name):
+            self.feed.publish(Change(seq, self.name, kind, item_id, account, item))
+
+    def _on_change(self, change: Change) -> None:
+        """The waiters' listener on the feed: inserts and updates are offered to each."""
+        if change.kind == "insert" or change.kind == "update":
+            for waiter in tuple(self._waiters):
+                waiter.offer(change.item)
 
     # -- reading ---------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -215,6 +257,8 @@ class Store(Generic[T]):
         if waiter.future.done():
             return WaitResult(waiter.matched, True)
         self._waiters.add(waiter)
+        if self._unlisten is None:
+            self._unlisten = self.feed.listen(self._on_change, self.name)
         self._idle.clear()
         if self._count_watchers:
             self._resolve_count_watchers()
@@ -227,6 +271,9 @@ class Store(Generic[T]):
             self._waiters.discard(waiter)
             if not self._waiters:
                 self._idle.set()
+                if self._unlisten is not None:
+                    self._unlisten()
+                    self._unlisten = None
             if not waiter.future.done():
                 waiter.future.cancel()
         return WaitResult(waiter.matched, len(waiter.matched) >= count)

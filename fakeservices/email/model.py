@@ -190,6 +190,4 @@ class Inbox:
         return message
 
     def reset(self, account: str | None) -> int:
-        if account is None:
-            return self.store.clear()
-        return self.store.clear(lambda m: m.account == account)
+        return self.store.reset(account)

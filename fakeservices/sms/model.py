@@ -290,4 +290,4 @@ class SmsModel:
 
     # -- reset -----------------------------------------------------------------------------
     def reset(self, account: str | None) -> int:
-        return self.store.clear(None if account is None else (lambda m: m.account == account))
+        return self.store.reset(account)
