@@ -8,7 +8,7 @@ items match or 408 with ``matched`` and the ``recent`` near misses.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -39,6 +39,11 @@ class Readback(Generic[T]):
     summary: Callable[[T], dict[str, Any]]
     filter_params: list[Param] = field(default_factory=list)
     noun: str = "item"
+    #: A short form of an item that is cheap to build; when set, the list takes ``view=summary``.
+    brief: Callable[[T], dict[str, Any]] | None = None
+    #: Awaited with the items about to be rendered by ``to_json`` (e.g. to parse big ones in a
+    #: worker thread first).
+    prepare: Callable[[Sequence[T]], Awaitable[None]] | None = None
 
     # -- parsing ---------------------------------------------------------------------------
     def predicate(self, q: Query) -> Callable[[T], bool]:
@@ -52,9 +57,10 @@ class Readback(Generic[T]):
             return own
         return lambda item: item.account == account and own(item)
 
-    def page_json(self, page: Page[T]) -> dict[str, Any]:
+    def page_json(self, page: Page[T], summary: bool = False) -> dict[str, Any]:
+        render = self.brief if summary and self.brief is not None else self.to_json
         return {
-            "data": [self.to_json(i) for i in page.items],
+            "data": [render(i) for i in page.items],
             "has_more": page.has_more,
             "next_after": page.next_after,
         }
@@ -65,11 +71,20 @@ class Readback(Generic[T]):
         pred = self.predicate(q)
         after = q.integer("after", 0, 0, 2**62)
         limit = q.integer("limit", 100, 1, 1000)
+        summary = self.brief is not None and q.choice("view", ("full", "summary")) == "summary"
         q.done()
-        return JSONResponse(self.page_json(self.store.query(pred, after, limit)))
+        page = self.store.query(pred, after, limit)
+        if not summary:
+            await self._prepare(page.items)
+        return JSONResponse(self.page_json(page, summary))
+
+    async def _prepare(self, items: Sequence[T]) -> None:
+        if self.prepare is not None and items:
+            await self.prepare(items)
 
     async def get(self, request: Request) -> Response:
         item = self.lookup(request.path_params["id"])
+        await self._prepare([item])
         return JSONResponse(self.to_json(item))
 
     def lookup(self, item_id: str) -> T:
@@ -105,6 +120,7 @@ class Readback(Generic[T]):
             return Response(status_code=499)
         if result.satisfied:
             items = result.items[:limit]
+            await self._prepare(items)
             next_after = items[-1].seq if items else after
             return JSONResponse(
                 {
@@ -145,7 +161,8 @@ class Readback(Generic[T]):
         ]
         path_id = Param("id", location="path")
         full = f"/__admin{base}"
-        doc.add("GET", full, f"List {self.name}, oldest first", params)
+        views = [Param("view", description="full (default) or summary")] if self.brief else []
+        doc.add("GET", full, f"List {self.name}, oldest first", params + views)
         doc.add("DELETE", full, f"Delete {self.name} (matching the filters)", params)
         doc.add(
             "GET",

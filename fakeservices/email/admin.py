@@ -1,8 +1,13 @@
-"""Admin read-back of the inbox: ``/__admin/emails`` (list/get/wait/delete), raw, attachments."""
+"""Admin read-back of the inbox: ``/__admin/emails`` (list/get/wait/delete), raw, attachments.
+
+Filters other than ``body`` read only the head of a message, so listing and waiting do not parse
+bodies; rendering a message in full does (big ones in a worker thread), and ``view=summary``
+lists the heads alone.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -13,7 +18,7 @@ from fakeservices.core.openapi import ApiDoc, Param
 from fakeservices.core.query import Query
 from fakeservices.core.readback import Readback
 from fakeservices.email.mime import attachment_bytes
-from fakeservices.email.model import Inbox, StoredEmail, email_filter
+from fakeservices.email.model import Inbox, StoredEmail, email_filter, off_loop
 
 
 def _filters(sources: tuple[str, ...]) -> Callable[[Query], Callable[[StoredEmail], bool] | None]:
@@ -28,6 +33,13 @@ def _filters(sources: tuple[str, ...]) -> Callable[[Query], Callable[[StoredEmai
         )
 
     return read
+
+
+async def parse_bodies(mails: Sequence[StoredEmail]) -> None:
+    """Parse the bodies about to be shown, each big one off the event loop."""
+    for mail in mails:
+        if not mail.parsed:
+            await off_loop(mail.content.size_hint, mail.body)
 
 
 def filter_params(sources: tuple[str, ...]) -> list[Param]:
@@ -53,6 +65,8 @@ class EmailAdmin:
             summary=StoredEmail.summary,
             filter_params=filter_params(sources),
             noun="email",
+            brief=StoredEmail.head_json,
+            prepare=parse_bodies,
         )
 
     def _lookup(self, request: Request) -> StoredEmail:
@@ -67,10 +81,13 @@ class EmailAdmin:
 
     async def raw(self, request: Request) -> Response:
         message = self._lookup(request)
-        return Response(message.raw, media_type="message/rfc822")
+        # An HTTP send is rendered on its first read (SMTP bytes are at hand).
+        raw = await off_loop(message.content.size_hint, message.content.raw)
+        return Response(raw, media_type="message/rfc822")
 
     async def attachment(self, request: Request) -> Response:
         message = self._lookup(request)
+        await parse_bodies([message])
         raw_n = request.path_params["n"]
         try:
             n = int(raw_n)
@@ -89,9 +106,8 @@ class EmailAdmin:
             safe = info.filename.replace('"', "").replace("\r", "").replace("\n", "")
             ascii_name = safe.encode("ascii", "replace").decode("ascii")
             headers["Content-Disposition"] = f'attachment; filename="{ascii_name}"'
-        return Response(
-            attachment_bytes(message.raw, info), media_type=info.content_type, headers=headers
-        )
+        data = await off_loop(message.size, lambda: attachment_bytes(message.raw, info))
+        return Response(data, media_type=info.content_type, headers=headers)
 
     def routes(self, doc: ApiDoc) -> list[BaseRoute]:
         routes = self.readback.routes(doc)

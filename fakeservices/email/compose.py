@@ -1,15 +1,15 @@
 """Rendering a message sent through an HTTP API as the RFC 5322 message the provider would deliver.
 
-The send APIs take JSON or form fields; the inbox keeps every message as raw bytes, so an HTTP send
-is rendered the way the provider's MTA would build it (From/To/Cc/Subject/Date/Message-ID, custom
+The send APIs take JSON or form fields. A send is stored as its structured request
+(:class:`ComposedContent`): the head fields come from the request at once, and the message is
+rendered the way the provider's MTA would build it (From/To/Cc/Subject/Date/Message-ID, custom
 headers, ``multipart/alternative`` text+HTML, inline parts in ``multipart/related``, attachments in
-``multipart/mixed``), and the stored fields are then taken from the request itself (the exact text
-and HTML, Bcc, tags) plus what parsing the rendering yields (headers, attachment metadata).
+``multipart/mixed``) only when someone asks for its raw bytes or its body; the body then holds the
+request's exact text and HTML plus what the rendering yields (headers, attachment metadata).
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,7 +19,7 @@ from email.utils import format_datetime, formatdate
 from typing import Any
 
 from fakeservices.email.mime import POLICY, SMTP_POLICY, SMTPUTF8_POLICY, fields_of
-from fakeservices.email.model import Inbox, StoredEmail
+from fakeservices.email.model import Inbox, MailBody, MailHead, StoredEmail, new_mail
 
 OCTET = "application/octet-stream"
 
@@ -106,9 +106,7 @@ def build(out: Outgoing, date: float | None = None) -> EmailMessage:
         msg["Reply-To"] = [m.render() for m in out.reply_to]
     if out.subject is not None:
         msg["Subject"] = _clean(out.subject)
-    msg["Date"] = (
-        format_datetime(datetime.fromtimestamp(date, UTC)) if date is not None else formatdate()
-    )
+    msg["Date"] = _date_header(date)
     msg["Message-ID"] = out.message_id
     for name, value in out.headers:
         key = name.strip().lower()
@@ -164,57 +162,107 @@ def _set_bodies(msg: EmailMessage, out: Outgoing) -> None:
         msg.add_alternative(value, subtype=sub)
 
 
+def _date_header(date: float | None) -> str:
+    return format_datetime(datetime.fromtimestamp(date, UTC)) if date is not None else formatdate()
+
+
+class ComposedContent:
+    """A message an HTTP send API produced: the request, rendered on first use.
+
+    Once rendered, the request is dropped: the raw bytes and the body (which keeps the request's
+    exact text and HTML) are all that stays.
+    """
+
+    __slots__ = ("_done", "date", "out", "parses", "size_hint")
+
+    def __init__(self, out: Outgoing, date: float) -> None:
+        self.out: Outgoing | None = out
+        self.date = date
+        self._done: tuple[bytes, MailBody] | None = None
+        self.parses = 0
+        self.size_hint = (
+            len(out.text or "") + len(out.html or "") + sum(len(a.data) for a in out.attachments)
+        )
+
+    @property
+    def parsed(self) -> bool:
+        return self._done is not None
+
+    def head(self) -> MailHead:
+        out = self.out
+        assert out is not None, "the head is taken at ingest, before any rendering"
+        return MailHead(
+            from_addr=out.sender.email,
+            to=[m.email for m in out.to],
+            cc=[m.email for m in out.cc],
+            bcc=[m.email for m in out.bcc],
+            reply_to=[m.email for m in out.reply_to],
+            subject=out.subject,
+            date=_date_header(self.date),
+            message_id=out.message_id,
+        )
+
+    def _render(self) -> tuple[bytes, MailBody]:
+        done = self._done
+        if done is None:
+            out = self.out
+            if out is None:  # a racing render (another thread) finished and dropped the request
+                assert self._done is not None
+                return self._done
+            msg = build(out, self.date)
+            raw = serialize(msg)
+            # The fields come from the message object just built: parsing its bytes back would
+            # cost twice the building (the raw bytes are still what /raw serves).
+            parsed = fields_of(msg)
+            self.parses += 1
+            done = (
+                raw,
+                MailBody(out.text, out.html, parsed.headers, parsed.attachments, parsed.errors),
+            )
+            if self._done is None:
+                self._done = done
+                self.out = None
+            else:
+                done = self._done
+        return done
+
+    def raw(self) -> bytes:
+        return self._render()[0]
+
+    def body(self) -> MailBody:
+        return self._render()[1]
+
+    def texts(self) -> tuple[str | None, str | None]:
+        out = self.out
+        if out is not None:
+            return out.text, out.html
+        body = self.body()
+        return body.text, body.html
+
+
 def to_stored(
     out: Outgoing, *, account: str, source: str, received_at: float | None = None
 ) -> StoredEmail:
-    """The inbox entry for ``out``: rendered raw bytes plus the request's own field values."""
+    """The inbox entry for ``out``: the request's own field values, rendered when read."""
     now = time.time() if received_at is None else received_at
-    msg = build(out, now)
-    raw = serialize(msg)
-    # The fields come from the message object just built: parsing its bytes back would cost
-    # twice the building (the raw bytes are still what /raw serves).
-    parsed = fields_of(msg)
     recipients = [m.email for m in (*out.to, *out.cc, *out.bcc)]
-    return StoredEmail(
+    return new_mail(
+        ComposedContent(out, now),
         account=account,
         source=source,
-        raw=raw,
-        from_addr=out.sender.email,
-        to=[m.email for m in out.to],
-        cc=[m.email for m in out.cc],
-        bcc=[m.email for m in out.bcc],
         envelope_from=out.sender.email,
         envelope_to=list(dict.fromkeys(recipients)),
-        subject=out.subject,
-        text=out.text,
-        html=out.html,
-        headers=parsed.headers,
-        attachments=parsed.attachments,
-        message_id=out.message_id,
         received_at=now,
-        tags=list(out.tags),
-        parse_errors=parsed.errors,
-        reply_to=[m.email for m in out.reply_to],
-        extra=dict(out.extra),
+        tags=out.tags,
+        extra=out.extra,
     )
 
 
-# Sends bigger than this are rendered and parsed off the event loop.
-THREAD_BYTES = 256 * 1024
-
-
-async def store_all(
-    inbox: Inbox, outs: list[Outgoing], *, account: str, source: str, body_size: int
+def store_all(
+    inbox: Inbox, outs: list[Outgoing], *, account: str, source: str
 ) -> list[StoredEmail]:
-    """Render and store each message; big ones are rendered in a worker thread."""
+    """Store each message (nothing is rendered here: see :class:`ComposedContent`)."""
     now = time.time()
-    stored: list[StoredEmail] = []
-    for out in outs:
-        if body_size > THREAD_BYTES:
-            item = await asyncio.to_thread(
-                to_stored, out, account=account, source=source, received_at=now
-            )
-        else:
-            item = to_stored(out, account=account, source=source, received_at=now)
-        stored.append(inbox.add(item))
-    return stored
+    return [
+        inbox.add(to_stored(out, account=account, source=source, received_at=now)) for out in outs
+    ]

@@ -157,9 +157,7 @@ class MailgunApi(Provider):
             raise SendError(400, f"Invalid request body: {exc}") from None
         testmode, messages, message_id = build(form, domain)
         if not testmode:
-            await store_all(
-                self.inbox, messages, account=key, source=self.name, body_size=len(body)
-            )
+            store_all(self.inbox, messages, account=key, source=self.name)
         return JSONResponse({"id": message_id, "message": MSG_QUEUED})
 
 

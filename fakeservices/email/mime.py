@@ -5,6 +5,11 @@ without its boundary, bad base64, an unknown or wrong charset, a header that doe
 recorded as a human-readable line in ``errors`` and parsing carries on, so a broken message is
 still stored with its raw bytes intact.
 
+:func:`parse_head` is the cheap pass taken at ingest: only the header block, and of it only the
+fields read-back filters use (:class:`~fakeservices.email.model.MailHead`); :class:`RawContent`
+runs the full :func:`parse_message` on first use. Both read a field the same way, so the head of
+a message equals what the full parse finds.
+
 Attachments are located by their *leaf index*: the position of the part among the message's leaf
 parts in depth-first order (``message/rfc822`` parts count as leaves). The same walk over the
 same bytes finds the same part again, so attachment bytes need not be kept decoded.
@@ -13,6 +18,7 @@ same bytes finds the same part again, so attachment bytes need not be kept decod
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import policy
@@ -22,9 +28,12 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from typing import Any
 
-from fakeservices.email.model import AttachmentInfo
+from fakeservices.email.model import AttachmentInfo, MailBody, MailHead
 
 _ADDRESS_HEADERS = ("from", "to", "cc", "bcc", "reply-to")
+#: The headers :func:`parse_head` reads.
+_HEAD_FIELDS = frozenset({*_ADDRESS_HEADERS, "subject", "date", "message-id"})
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 
 
 @dataclass(slots=True)
@@ -160,6 +169,113 @@ def _addresses(header: Any) -> list[str]:
     return found
 
 
+def _set_addresses(out: ParsedMail | MailHead, parsed: dict[str, Any], errors: list[str]) -> None:
+    """From/To/Cc/Bcc/Reply-To from the first parsed header of each name."""
+    for key in _ADDRESS_HEADERS:
+        if key in parsed:
+            try:
+                found = _addresses(parsed[key])
+            except Exception as exc:
+                errors.append(f"header {key}: {type(exc).__name__}: {exc}")
+                found = []
+            if key == "from":
+                out.from_addr = found[0] if found else None
+            elif key == "to":
+                out.to = found
+            elif key == "cc":
+                out.cc = found
+            elif key == "bcc":
+                out.bcc = found
+            else:
+                out.reply_to = found
+
+
+def header_end(raw: bytes) -> int:
+    """Where the header block of ``raw`` ends: after its first blank line (or at the end).
+
+    The parser may end the headers earlier (a line that is not a header); never later, so the
+    headers parsed from ``raw[:header_end(raw)]`` are the message's.
+    """
+    if raw.startswith((b"\n", b"\r\n")):
+        return 0
+    found = _BLANK_LINE.search(raw)
+    return found.end() if found else len(raw)
+
+
+def parse_head(raw: bytes) -> MailHead:
+    """The ingest fields of ``raw`` from its header block alone; never raises.
+
+    Each field is read as :func:`parse_message` reads it (first header of the name; addresses
+    from the first one that parses), so the two agree; problems are left to the full parse.
+    """
+    head = MailHead()
+    try:
+        msg = BytesParser(policy=POLICY).parsebytes(raw[: header_end(raw)], headersonly=True)
+        texts: dict[str, str] = {}
+        parsed: dict[str, Any] = {}
+        for name, value in msg.raw_items():
+            key = name.lower()
+            if key not in _HEAD_FIELDS:
+                continue
+            try:
+                header = msg.policy.header_fetch_parse(name, _unescape(str(value)))
+                text = _unescape(str(header))
+            except Exception:  # kept as received, as the full parse keeps it
+                header, text = None, _unescape(str(value))
+            texts.setdefault(key, text)
+            if header is not None:
+                parsed.setdefault(key, header)
+        _set_addresses(head, parsed, [])
+        head.subject = texts.get("subject")
+        head.date = texts.get("date")
+        message_id = texts.get("message-id")
+        head.message_id = message_id.strip() if message_id else None
+    except Exception:  # pragma: no cover - defensive: the head is best effort, the raw is kept
+        pass
+    return head
+
+
+class RawContent:
+    """A message received as bytes (SMTP): the exact bytes, parsed in full on first use."""
+
+    __slots__ = ("_body", "_raw", "parses")
+
+    def __init__(self, raw: bytes) -> None:
+        self._raw = raw
+        self._body: MailBody | None = None
+        self.parses = 0
+
+    @property
+    def size_hint(self) -> int:
+        return len(self._raw)
+
+    @property
+    def parsed(self) -> bool:
+        return self._body is not None
+
+    def head(self) -> MailHead:
+        return parse_head(self._raw)
+
+    def raw(self) -> bytes:
+        return self._raw
+
+    def body(self) -> MailBody:
+        body = self._body
+        if body is None:
+            p = parse_message(self._raw)
+            self.parses += 1
+            body = MailBody(p.text, p.html, p.headers, p.attachments, p.errors)
+            if self._body is None:  # a racing parse (another thread) may have finished first
+                self._body = body
+            else:
+                body = self._body
+        return body
+
+    def texts(self) -> tuple[str | None, str | None]:
+        body = self.body()
+        return body.text, body.html
+
+
 def parse_message(raw: bytes) -> ParsedMail:
     """The inbox fields of ``raw``; problems go to ``errors``, nothing raises."""
     try:
@@ -185,23 +301,7 @@ def _fill(msg: EmailMessage, out: ParsedMail) -> None:
     parsed = _headers(msg, out)
     for defect in msg.defects:
         out.errors.append(f"message: {_describe(defect)}")
-    for key in _ADDRESS_HEADERS:
-        if key in parsed:
-            try:
-                found = _addresses(parsed[key])
-            except Exception as exc:
-                out.errors.append(f"header {key}: {type(exc).__name__}: {exc}")
-                found = []
-            if key == "from":
-                out.from_addr = found[0] if found else None
-            elif key == "to":
-                out.to = found
-            elif key == "cc":
-                out.cc = found
-            elif key == "bcc":
-                out.bcc = found
-            else:
-                out.reply_to = found
+    _set_addresses(out, parsed, out.errors)
     out.subject = next((v[0] for k, v in out.headers.items() if k.lower() == "subject"), None)
     message_id = next((v[0] for k, v in out.headers.items() if k.lower() == "message-id"), None)
     out.message_id = message_id.strip() if message_id else None

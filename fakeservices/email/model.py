@@ -1,21 +1,36 @@
 """The email inbox: stored messages and the rules for finding them. No HTTP here.
 
-Every message, whichever way it arrived (SMTP, SendGrid, Mailgun, Postmark), is one
-:class:`StoredEmail` in one :class:`Inbox` store. The raw RFC 5322 bytes are kept once; the parsed
-fields are small (addresses, subject, the text and HTML bodies, attachment metadata). Attachment
-bytes are not kept decoded: they are re-derived from ``raw`` when asked for.
+Every message, whichever way it arrived (SMTP or an HTTP send API), is one :class:`StoredEmail` in
+one :class:`Inbox` store, built by :func:`new_mail` from its :class:`Content`:
+
+- the envelope and the header fields read-back filters use (from, to, cc, bcc, reply-to, subject,
+  date, message-id: a :class:`MailHead`) are taken at ingest, from a header-only parse of an SMTP
+  message or from the request of an HTTP send; Bcc is derived there from the envelope;
+- the rest (text, html, attachments, the full headers, ``parse_errors``: a :class:`MailBody`) is
+  behind one accessor, :meth:`StoredEmail.body`, parsed on first use and cached. An HTTP send keeps
+  its structured request and renders the RFC 5322 bytes only when someone asks for them (or for
+  the body, whose headers and attachments are read from that rendering).
+
+Attachment bytes are not kept decoded: they are re-derived from the raw bytes when asked for.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from fakeservices.core.clock import rfc3339
 from fakeservices.core.ids import alnum
 from fakeservices.core.store import Store
+
+R = TypeVar("R")
+
+#: Work on more bytes than this (a header-only parse, a full parse, a rendering) runs in a worker
+#: thread so the event loop keeps serving other requests.
+OFFLOAD_BYTES = 256 * 1024
 
 # local@domain.tld; no whitespace, angle brackets, commas or semicolons. Non-ASCII is allowed
 # (SMTPUTF8 / internationalised addresses).
@@ -29,6 +44,13 @@ def valid_address(address: str) -> bool:
 
 def new_email_id() -> str:
     return "em_" + alnum(20)
+
+
+async def off_loop(size: int, work: Callable[[], R]) -> R:
+    """``work()``, in a worker thread when it handles more than :data:`OFFLOAD_BYTES`."""
+    if size > OFFLOAD_BYTES:
+        return await asyncio.to_thread(work)
+    return work()
 
 
 @dataclass(slots=True)
@@ -53,67 +75,204 @@ class AttachmentInfo:
         }
 
 
+@dataclass(slots=True)
+class MailHead:
+    """The header fields taken at ingest (what read-back and wait filters look at)."""
+
+    from_addr: str | None = None
+    to: list[str] = field(default_factory=list)
+    cc: list[str] = field(default_factory=list)
+    bcc: list[str] = field(default_factory=list)
+    reply_to: list[str] = field(default_factory=list)
+    subject: str | None = None
+    date: str | None = None
+    message_id: str | None = None
+
+
+@dataclass(slots=True)
+class MailBody:
+    """What the full parse of a message yields, computed on first use."""
+
+    text: str | None
+    html: str | None
+    headers: dict[str, list[str]]
+    attachments: list[AttachmentInfo]
+    errors: list[str]
+
+
+class Content(Protocol):
+    """Where a stored message's bytes and parsed body come from (raw SMTP bytes, or a send)."""
+
+    @property
+    def size_hint(self) -> int:
+        """How many bytes the full parse (or rendering) works through, for :func:`off_loop`."""
+        ...
+
+    @property
+    def parses(self) -> int:
+        """How many times the full parse ran (once at most, unless two threads raced)."""
+        ...
+
+    def head(self) -> MailHead:
+        """The ingest-time fields (cheap: a header-only parse, or the request's own values)."""
+        ...
+
+    def raw(self) -> bytes:
+        """The RFC 5322 bytes (an HTTP send renders them on first call)."""
+        ...
+
+    def body(self) -> MailBody:
+        """The parsed body, computed on first call and cached."""
+        ...
+
+    def texts(self) -> tuple[str | None, str | None]:
+        """(text, html), without rendering where the content already has them."""
+        ...
+
+    @property
+    def parsed(self) -> bool:
+        """Whether :meth:`body` has been computed."""
+        ...
+
+
 @dataclass(slots=True, eq=False)
 class StoredEmail:
     """One stored message (one SMTP transaction, or one message an HTTP send API produced)."""
 
     account: str
     source: str
-    raw: bytes
-    from_addr: str | None
-    to: list[str]
-    cc: list[str]
-    bcc: list[str]
+    content: Content
+    head: MailHead
     envelope_from: str
     envelope_to: list[str]
-    subject: str | None
-    text: str | None
-    html: str | None
-    headers: dict[str, list[str]]
-    attachments: list[AttachmentInfo]
-    message_id: str | None
     received_at: float
     tags: list[str] = field(default_factory=list)
-    parse_errors: list[str] = field(default_factory=list)
-    reply_to: list[str] = field(default_factory=list)
     #: Provider specifics: provider_message_id, template_id, template_data, variables, domain...
     extra: dict[str, Any] = field(default_factory=dict)
     id: str = field(default_factory=new_email_id)
     seq: int = 0
 
+    # -- eager: the head ---------------------------------------------------------------------
     @property
-    def size(self) -> int:
-        return len(self.raw)
+    def from_addr(self) -> str | None:
+        return self.head.from_addr
+
+    @property
+    def to(self) -> list[str]:
+        return self.head.to
+
+    @property
+    def cc(self) -> list[str]:
+        return self.head.cc
+
+    @property
+    def bcc(self) -> list[str]:
+        return self.head.bcc
+
+    @property
+    def reply_to(self) -> list[str]:
+        return self.head.reply_to
+
+    @property
+    def subject(self) -> str | None:
+        return self.head.subject
+
+    @property
+    def message_id(self) -> str | None:
+        return self.head.message_id
 
     def recipients(self) -> Iterable[str]:
-        yield from self.to
-        yield from self.cc
-        yield from self.bcc
+        yield from self.head.to
+        yield from self.head.cc
+        yield from self.head.bcc
         yield from self.envelope_to
 
-    def to_json(self) -> dict[str, Any]:
+    # -- lazy: the body ----------------------------------------------------------------------
+    def body(self) -> MailBody:
+        """Text, HTML, headers, attachments and parse errors: parsed on first use, cached."""
+        return self.content.body()
+
+    @property
+    def parsed(self) -> bool:
+        return self.content.parsed
+
+    @property
+    def raw(self) -> bytes:
+        return self.content.raw()
+
+    @property
+    def size(self) -> int:
+        return len(self.content.raw())
+
+    @property
+    def text(self) -> str | None:
+        return self.body().text
+
+    @property
+    def html(self) -> str | None:
+        return self.body().html
+
+    @property
+    def headers(self) -> dict[str, list[str]]:
+        return self.body().headers
+
+    @property
+    def attachments(self) -> list[AttachmentInfo]:
+        return self.body().attachments
+
+    @property
+    def parse_errors(self) -> list[str]:
+        return self.body().errors
+
+    # -- rendering ---------------------------------------------------------------------------
+    def head_json(self) -> dict[str, Any]:
+        """The stored message without its body: what a list can show without parsing."""
+        h = self.head
         return {
             "id": self.id,
             "seq": self.seq,
             "account": self.account,
             "source": self.source,
             "received_at": rfc3339(self.received_at),
-            "from": self.from_addr,
-            "to": list(self.to),
-            "cc": list(self.cc),
-            "bcc": list(self.bcc),
-            "reply_to": list(self.reply_to),
+            "from": h.from_addr,
+            "to": list(h.to),
+            "cc": list(h.cc),
+            "bcc": list(h.bcc),
+            "reply_to": list(h.reply_to),
             "envelope_from": self.envelope_from,
             "envelope_to": list(self.envelope_to),
-            "subject": self.subject,
-            "text": self.text,
-            "html": self.html,
-            "headers": {k: list(v) for k, v in self.headers.items()},
-            "attachments": [a.to_json(i) for i, a in enumerate(self.attachments)],
-            "message_id": self.message_id,
+            "subject": h.subject,
+            "date": h.date,
+            "message_id": h.message_id,
+            "tags": list(self.tags),
+            **self.extra,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """The full stored message (parses the body if that has not happened yet)."""
+        h, b = self.head, self.body()
+        return {
+            "id": self.id,
+            "seq": self.seq,
+            "account": self.account,
+            "source": self.source,
+            "received_at": rfc3339(self.received_at),
+            "from": h.from_addr,
+            "to": list(h.to),
+            "cc": list(h.cc),
+            "bcc": list(h.bcc),
+            "reply_to": list(h.reply_to),
+            "envelope_from": self.envelope_from,
+            "envelope_to": list(self.envelope_to),
+            "subject": h.subject,
+            "text": b.text,
+            "html": b.html,
+            "headers": {k: list(v) for k, v in b.headers.items()},
+            "attachments": [a.to_json(i) for i, a in enumerate(b.attachments)],
+            "message_id": h.message_id,
             "size": self.size,
             "tags": list(self.tags),
-            "parse_errors": list(self.parse_errors),
+            "parse_errors": list(b.errors),
             **self.extra,
         }
 
@@ -127,6 +286,46 @@ class StoredEmail:
             "to": ",".join(dict.fromkeys(a for a in self.recipients())),
             "subject": self.subject,
         }
+
+
+def new_mail(
+    content: Content,
+    *,
+    account: str,
+    source: str,
+    envelope_from: str,
+    envelope_to: list[str],
+    received_at: float,
+    tags: Iterable[str] = (),
+    extra: dict[str, Any] | None = None,
+) -> StoredEmail:
+    """The one way a stored message is made, whatever it arrived through.
+
+    Takes the head from ``content``; envelope recipients that no To/Cc header names are Bcc
+    recipients by definition (an SMTP Bcc leaves no header); a message without a From header
+    shows the envelope sender.
+    """
+    head = content.head()
+    visible = {a.lower() for a in (*head.to, *head.cc)}
+    seen = {a.lower() for a in head.bcc}
+    for address in envelope_to:
+        key = address.lower()
+        if key not in visible and key not in seen:
+            head.bcc.append(address)
+            seen.add(key)
+    if not head.from_addr:
+        head.from_addr = envelope_from or None
+    return StoredEmail(
+        account=account,
+        source=source,
+        content=content,
+        head=head,
+        envelope_from=envelope_from,
+        envelope_to=envelope_to,
+        received_at=received_at,
+        tags=list(tags),
+        extra=dict(extra or {}),
+    )
 
 
 EmailPredicate = Callable[[StoredEmail], bool]
@@ -145,7 +344,8 @@ def email_filter(
 
     Addresses match case-insensitively and exactly; ``to`` covers to, cc, bcc and the envelope;
     ``from`` covers the From header and the envelope sender. ``subject`` and ``body`` (text or
-    HTML) are case-insensitive substrings. ``tag`` matches one of the tags exactly.
+    HTML) are case-insensitive substrings. ``tag`` matches one of the tags exactly. Only ``body``
+    reads past the head (and so may parse a message that was not parsed yet).
     """
     if all(v is None for v in (to, from_, subject, source, body, tag)):
         return None
@@ -165,10 +365,10 @@ def email_filter(
             return False
         if subject_l is not None and subject_l not in (m.subject or "").lower():
             return False
-        if body_l is not None and not (
-            body_l in (m.text or "").lower() or body_l in (m.html or "").lower()
-        ):
-            return False
+        if body_l is not None:  # the one filter that needs the body
+            text, html = m.content.texts()
+            if not (body_l in (text or "").lower() or body_l in (html or "").lower()):
+                return False
         return tag is None or tag in m.tags
 
     return pred

@@ -181,12 +181,12 @@ class PostmarkApi(Provider):
     def handlers(self) -> dict[str, Handler]:
         return {"/email": self.send, "/email/batch": self.batch}
 
-    async def _body(self, request: Request) -> tuple[str, Any, int]:
+    async def _body(self, request: Request) -> tuple[str, Any]:
         token = (request.headers.get(TOKEN_HEADER) or "").strip()
         if not token:
             raise SendError(401, MSG_BAD_TOKEN, code=10)
         body = await self.body(request)
-        return token, loads(body, max_bytes=self.max_bytes), len(body)
+        return token, loads(body, max_bytes=self.max_bytes)
 
     @staticmethod
     def _accept(data: dict[str, Any], now: float) -> tuple[Outgoing, dict[str, Any]]:
@@ -202,20 +202,20 @@ class PostmarkApi(Provider):
             "Message": "OK",
         }
 
-    async def _store(self, token: str, outs: list[Outgoing], size: int) -> None:
+    def _store(self, token: str, outs: list[Outgoing]) -> None:
         if token != TEST_TOKEN:  # Postmark's test token validates but never delivers
-            await store_all(self.inbox, outs, account=token, source=self.name, body_size=size)
+            store_all(self.inbox, outs, account=token, source=self.name)
 
     async def send(self, request: Request) -> Response:
-        token, data, size = await self._body(request)
+        token, data = await self._body(request)
         if not isinstance(data, dict):
             raise invalid(MSG_INCOMPATIBLE_JSON, 403)
         out, result = self._accept(data, time.time())
-        await self._store(token, [out], size)
+        self._store(token, [out])
         return JSONResponse(result)
 
     async def batch(self, request: Request) -> Response:
-        token, data, size = await self._body(request)
+        token, data = await self._body(request)
         if not isinstance(data, list):
             raise invalid(MSG_INCOMPATIBLE_JSON, 403)
         if len(data) > MAX_BATCH:
@@ -233,7 +233,7 @@ class PostmarkApi(Provider):
                 continue
             accepted.append(out)
             results.append(result)
-        await self._store(token, accepted, size)
+        self._store(token, accepted)
         return JSONResponse(results)
 
 

@@ -182,7 +182,7 @@ class SendGridApi(Provider):
         for index, out in enumerate(messages):
             out.message_id = f"<{message_id}.{index}@sendgrid.fakeservices>"
             out.extra["provider_message_id"] = message_id
-        await store_all(self.inbox, messages, account=key, source=self.name, body_size=len(body))
+        store_all(self.inbox, messages, account=key, source=self.name)
         return Response(status_code=202, headers={"X-Message-Id": message_id})
 
 

@@ -56,7 +56,7 @@ class MemoApi(Provider):
             subject="memo",
             text=str(data.get("text")),
         )
-        [stored] = await store_all(self.inbox, [out], account=key, source=self.name, body_size=0)
+        [stored] = store_all(self.inbox, [out], account=key, source=self.name)
         return JSONResponse({"id": stored.id})
 
     async def crash(self, request: Request) -> Response:
