@@ -93,14 +93,15 @@ class EmailAdmin:
             n = int(raw_n)
         except ValueError:
             n = -1
-        if not 0 <= n < len(message.attachments):
+        attachments = message.body().attachments
+        if not 0 <= n < len(attachments):
             raise AdminError(
                 404,
                 "not_found",
                 f"Email {message.id!r} has no attachment {raw_n!r} "
-                f"({len(message.attachments)} attachments, numbered from 0)",
+                f"({len(attachments)} attachments, numbered from 0)",
             )
-        info = message.attachments[n]
+        info = attachments[n]
         headers = {}
         if info.filename:
             safe = info.filename.replace('"', "").replace("\r", "").replace("\n", "")

@@ -37,18 +37,13 @@ _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 
 
 @dataclass(slots=True)
-class ParsedMail:
-    from_addr: str | None = None
-    to: list[str] = field(default_factory=list)
-    cc: list[str] = field(default_factory=list)
-    bcc: list[str] = field(default_factory=list)
-    reply_to: list[str] = field(default_factory=list)
-    subject: str | None = None
+class ParsedMail(MailHead):
+    """Everything one full parse finds: the head fields plus the body's."""
+
     text: str | None = None
     html: str | None = None
     headers: dict[str, list[str]] = field(default_factory=dict)
     attachments: list[AttachmentInfo] = field(default_factory=list)
-    message_id: str | None = None
     errors: list[str] = field(default_factory=list)
 
 
@@ -169,7 +164,7 @@ def _addresses(header: Any) -> list[str]:
     return found
 
 
-def _set_addresses(out: ParsedMail | MailHead, parsed: dict[str, Any], errors: list[str]) -> None:
+def _set_addresses(out: MailHead, parsed: dict[str, Any], errors: list[str]) -> None:
     """From/To/Cc/Bcc/Reply-To from the first parsed header of each name."""
     for key in _ADDRESS_HEADERS:
         if key in parsed:

@@ -142,52 +142,31 @@ class StoredEmail:
     account: str
     source: str
     content: Content
-    head: MailHead
     envelope_from: str
     envelope_to: list[str]
     received_at: float
+    #: The head (eager; see :class:`MailHead`), Bcc completed from the envelope.
+    from_addr: str | None
+    to: list[str]
+    cc: list[str]
+    bcc: list[str]
+    reply_to: list[str]
+    subject: str | None
+    date: str | None
+    message_id: str | None
     tags: list[str] = field(default_factory=list)
     #: Provider specifics: provider_message_id, template_id, template_data, variables, domain...
     extra: dict[str, Any] = field(default_factory=dict)
     id: str = field(default_factory=new_email_id)
     seq: int = 0
 
-    # -- eager: the head ---------------------------------------------------------------------
-    @property
-    def from_addr(self) -> str | None:
-        return self.head.from_addr
-
-    @property
-    def to(self) -> list[str]:
-        return self.head.to
-
-    @property
-    def cc(self) -> list[str]:
-        return self.head.cc
-
-    @property
-    def bcc(self) -> list[str]:
-        return self.head.bcc
-
-    @property
-    def reply_to(self) -> list[str]:
-        return self.head.reply_to
-
-    @property
-    def subject(self) -> str | None:
-        return self.head.subject
-
-    @property
-    def message_id(self) -> str | None:
-        return self.head.message_id
-
     def recipients(self) -> Iterable[str]:
-        yield from self.head.to
-        yield from self.head.cc
-        yield from self.head.bcc
+        yield from self.to
+        yield from self.cc
+        yield from self.bcc
         yield from self.envelope_to
 
-    # -- lazy: the body ----------------------------------------------------------------------
+    # -- lazy: the body (one accessor) ------------------------------------------------------
     def body(self) -> MailBody:
         """Text, HTML, headers, attachments and parse errors: parsed on first use, cached."""
         return self.content.body()
@@ -204,77 +183,45 @@ class StoredEmail:
     def size(self) -> int:
         return len(self.content.raw())
 
-    @property
-    def text(self) -> str | None:
-        return self.body().text
-
-    @property
-    def html(self) -> str | None:
-        return self.body().html
-
-    @property
-    def headers(self) -> dict[str, list[str]]:
-        return self.body().headers
-
-    @property
-    def attachments(self) -> list[AttachmentInfo]:
-        return self.body().attachments
-
-    @property
-    def parse_errors(self) -> list[str]:
-        return self.body().errors
-
     # -- rendering ---------------------------------------------------------------------------
     def head_json(self) -> dict[str, Any]:
         """The stored message without its body: what a list can show without parsing."""
-        h = self.head
-        return {
-            "id": self.id,
-            "seq": self.seq,
-            "account": self.account,
-            "source": self.source,
-            "received_at": rfc3339(self.received_at),
-            "from": h.from_addr,
-            "to": list(h.to),
-            "cc": list(h.cc),
-            "bcc": list(h.bcc),
-            "reply_to": list(h.reply_to),
-            "envelope_from": self.envelope_from,
-            "envelope_to": list(self.envelope_to),
-            "subject": h.subject,
-            "date": h.date,
-            "message_id": h.message_id,
-            "tags": list(self.tags),
-            **self.extra,
-        }
+        return self._json(None)
 
     def to_json(self) -> dict[str, Any]:
         """The full stored message (parses the body if that has not happened yet)."""
-        h, b = self.head, self.body()
-        return {
+        return self._json(self.body())
+
+    def _json(self, b: MailBody | None) -> dict[str, Any]:
+        data: dict[str, Any] = {
             "id": self.id,
             "seq": self.seq,
             "account": self.account,
             "source": self.source,
             "received_at": rfc3339(self.received_at),
-            "from": h.from_addr,
-            "to": list(h.to),
-            "cc": list(h.cc),
-            "bcc": list(h.bcc),
-            "reply_to": list(h.reply_to),
+            "from": self.from_addr,
+            "to": list(self.to),
+            "cc": list(self.cc),
+            "bcc": list(self.bcc),
+            "reply_to": list(self.reply_to),
             "envelope_from": self.envelope_from,
             "envelope_to": list(self.envelope_to),
-            "subject": h.subject,
-            "text": b.text,
-            "html": b.html,
-            "headers": {k: list(v) for k, v in b.headers.items()},
-            "attachments": [a.to_json(i) for i, a in enumerate(b.attachments)],
-            "message_id": h.message_id,
-            "size": self.size,
-            "tags": list(self.tags),
-            "parse_errors": list(b.errors),
-            **self.extra,
+            "subject": self.subject,
         }
+        if b is None:
+            data["date"] = self.date
+        else:
+            data["text"], data["html"] = b.text, b.html
+            data["headers"] = {k: list(v) for k, v in b.headers.items()}
+            data["attachments"] = [a.to_json(i) for i, a in enumerate(b.attachments)]
+        data["message_id"] = self.message_id
+        if b is not None:
+            data["size"] = self.size
+        data["tags"] = list(self.tags)
+        if b is not None:
+            data["parse_errors"] = list(b.errors)
+        data.update(self.extra)
+        return data
 
     def summary(self) -> dict[str, Any]:
         """What a failed wait shows of a near miss."""
@@ -319,10 +266,17 @@ def new_mail(
         account=account,
         source=source,
         content=content,
-        head=head,
         envelope_from=envelope_from,
         envelope_to=envelope_to,
         received_at=received_at,
+        from_addr=head.from_addr,
+        to=head.to,
+        cc=head.cc,
+        bcc=head.bcc,
+        reply_to=head.reply_to,
+        subject=head.subject,
+        date=head.date,
+        message_id=head.message_id,
         tags=list(tags),
         extra=dict(extra or {}),
     )

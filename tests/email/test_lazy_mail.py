@@ -147,6 +147,7 @@ def test_a_lazy_smtp_mail_renders_as_the_eager_one_did(name: str) -> None:
 
 
 def _no_boundaries(value: Any) -> Any:
+    """``value`` as text (keys in order), with the random multipart boundaries made equal."""
     return re.sub(r"=+\d+==", "B", str(value))
 
 

@@ -173,7 +173,7 @@ def test_memory_per_message_stays_under_three_times_raw() -> None:
         held = tracemalloc.get_traced_memory()[0] - base
     finally:
         tracemalloc.stop()
-    assert stored.attachments[0].size == len(pdf)
+    assert stored.body().attachments[0].size == len(pdf)
     assert held <= 3 * stored.size, (held, stored.size)
     # SMTP: raw bytes are the transaction's own; parsed fields add little on top.
     raw = stored.raw
