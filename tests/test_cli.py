@@ -242,3 +242,36 @@ def test_config_file_errors_name_the_file_and_the_key_as_written(
 def test_version() -> None:
     out = subprocess.run([*CMD, "--version"], capture_output=True, text=True, timeout=30)
     assert out.returncode == 0 and __version__ in out.stdout
+
+
+def log_pattern(line: str) -> re.Pattern[str]:
+    """A README log line as a pattern: any timestamp, any duration, the rest as written."""
+    rest = re.escape(line.split(" ", 2)[2])  # after the date and the time
+    rest = re.sub(r"\d+\\\.\d+ms", lambda _m: r"\d+\.\dms", rest)
+    return re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} " + rest)
+
+
+def test_request_log_lines_are_what_the_readme_shows() -> None:
+    from tests.test_readme import blocks
+
+    [example] = blocks("log")
+    patterns = [log_pattern(line) for line in example.strip().splitlines()]
+    with serve("--http-port", "0", "--smtp-port", "0") as (proc, banner):
+        http_url, smtp_host, smtp_port = urls(banner)
+        with httpx.Client(base_url=http_url, auth=("sk_test_logline", ""), timeout=10) as http:
+            assert http.post("/v1/customers").status_code == 200
+            rule = {
+                "service": "stripe",
+                "match": {"path": "/v1/customers"},
+                "action": {"type": "error", "status": 500},
+                "times": 1,
+            }
+            assert http.post("/__admin/faults", json=rule).status_code == 201
+            assert http.post("/v1/customers").status_code == 500
+        with smtplib.SMTP(smtp_host, smtp_port, timeout=10) as smtp:
+            smtp.sendmail("a@example.com", ["b@example.com"], b"Subject: x\r\n\r\nx")
+        proc.terminate()
+        _out, err = proc.communicate(timeout=10)
+    lines = err.splitlines()
+    for pattern in patterns:
+        assert any(pattern.fullmatch(line) for line in lines), (pattern.pattern, err)

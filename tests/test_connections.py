@@ -1,11 +1,15 @@
-"""Idle HTTP connections are closed by the server (keep-alive 5 s), so an SDK that leaves one
-open cannot keep a test runner alive for long after its tests end."""
+"""Connections end cleanly: idle HTTP connections are closed by the server (keep-alive 5 s), so
+an SDK that leaves one open cannot keep a test runner alive for long after its tests end; a
+long-poll cut by shutdown says so (503 ``shutting_down``) instead of claiming a timeout."""
 
 from __future__ import annotations
 
 import socket
+import threading
 
-from fakeservices.server import KEEP_ALIVE_SECONDS, EmbeddedServer
+import httpx
+
+from fakeservices.server import KEEP_ALIVE_SECONDS, EmbeddedServer, start_server
 
 
 def read_response(sock: socket.socket) -> bytes:
@@ -39,3 +43,27 @@ def test_an_idle_keep_alive_connection_is_closed_by_the_server(server: EmbeddedS
         # keep-alive, well under the former 30 s) bounds the read; EOF arrives before it.
         sock.settimeout(3 * KEEP_ALIVE_SECONDS)
         assert sock.recv(1) == b""
+
+
+def test_a_wait_cut_short_by_shutdown_answers_503_shutting_down() -> None:
+    server = start_server()
+    result: dict[str, httpx.Response] = {}
+
+    def wait() -> None:
+        result["r"] = httpx.get(
+            f"{server.url}/__admin/emails/wait", params={"timeout": 60}, timeout=30
+        )
+
+    thread = threading.Thread(target=wait)
+    thread.start()
+    emails = server.runtime.stores()["emails"]
+    server.run(emails.until_waiting(1), timeout=10)  # the long-poll is registered
+    server.stop()
+    thread.join(30)
+    assert not thread.is_alive()
+    r = result["r"]
+    assert r.status_code == 503
+    err = r.json()["error"]
+    assert err["code"] == "shutting_down"
+    assert err["message"].startswith("The server is shutting down")
+    assert "Timed out" not in err["message"]
