@@ -9,8 +9,9 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Mount, Route
 
+from fakeservices.admin.discovery import Discovery
 from fakeservices.admin.routes import AdminCore
 from fakeservices.core.errors import AdminError, admin_error
 from fakeservices.core.gateway import ServiceGateway
@@ -47,8 +48,12 @@ def build_app(runtime: Runtime) -> Starlette:
     for service in runtime.services:
         admin_routes += service.admin_routes()
         fake_routes += service.http_routes()
-    return Starlette(
-        routes=[Mount("/__admin", routes=admin_routes), *fake_routes],
+    app = Starlette(
+        routes=[
+            Route("/", Discovery(runtime).root, methods=["GET"]),
+            Mount("/__admin", routes=admin_routes),
+            *fake_routes,
+        ],
         middleware=[Middleware(ServiceGateway, runtime=runtime)],
         exception_handlers={
             AdminError: _admin_error,
@@ -56,3 +61,6 @@ def build_app(runtime: Runtime) -> Starlette:
             Exception: _server_error,
         },
     )
+    # Endpoints that must know the server is stopping (a long-poll cut short) read it here.
+    app.state.runtime = runtime
+    return app

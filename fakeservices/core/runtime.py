@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from fakeservices.core.changes import ChangeFeed
@@ -83,10 +84,16 @@ class Runtime:
 
         Used to hold a request open (timeouts) without burning CPU.
         """
+        end = time.perf_counter() + seconds
         try:
             async with asyncio.timeout(seconds):
                 await self._shutdown.wait()
         except TimeoutError:
+            # uvloop's timers have millisecond resolution and can fire up to 1 ms early; a
+            # delay promises at least its duration, so sleep out the rest once.
+            left = end - time.perf_counter()
+            if left > 0 and not self.shutting_down:
+                await asyncio.sleep(left + 0.001)
             return True
         return False
 
