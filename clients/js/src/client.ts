@@ -129,6 +129,11 @@ export class FakeServices {
     });
   }
 
+  /** The same as `stripe.events` (the Python client's `stripe_events`). */
+  get stripeEvents(): StripeAdmin["events"] {
+    return this.stripe.events;
+  }
+
   // -- SDK settings ------------------------------------------------------------------------------
 
   /** For stripe-node: `new Stripe(key, { ...fake.stripeConfig(), maxNetworkRetries: 0 })`. */

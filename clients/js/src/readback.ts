@@ -45,15 +45,15 @@ export class Items<T, F extends CommonFilters = CommonFilters> {
   }
 
   /**
-   * The query parameters of a call: the filters, plus the scope unless the call names its own
-   * `account` (an explicit account overrides the scope for that call).
+   * The query parameters of a call: the filters, plus the scope (`account` repeated and
+   * `shared_after`) unless the call names its own `account`, which replaces the scope for it.
    */
   protected params(filters: F | undefined, extra: Params = {}): Params {
     const params: Params = { ...(filters as Params | undefined), ...extra };
     const scope = this.scope;
     if (scope && filters?.account === undefined) {
-      params.account = scope.accounts;
-      if (filters?.sharedAfter === undefined) params.sharedAfter = scope.sharedAfter;
+      if (scope.accounts.length > 0) params.account = scope.accounts;
+      if (scope.sharedAfter !== undefined) params.sharedAfter = scope.sharedAfter;
     }
     return params;
   }
