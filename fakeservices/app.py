@@ -47,7 +47,7 @@ def build_app(runtime: Runtime) -> Starlette:
     for service in runtime.services:
         admin_routes += service.admin_routes()
         fake_routes += service.http_routes()
-    return Starlette(
+    app = Starlette(
         routes=[Mount("/__admin", routes=admin_routes), *fake_routes],
         middleware=[Middleware(ServiceGateway, runtime=runtime)],
         exception_handlers={
@@ -56,3 +56,6 @@ def build_app(runtime: Runtime) -> Starlette:
             Exception: _server_error,
         },
     )
+    # Endpoints that must know the server is stopping (a long-poll cut short) read it here.
+    app.state.runtime = runtime
+    return app

@@ -7,12 +7,17 @@ the answer) and run by the sync or the async transport::
     mail = fake.emails.wait(to="john@example.com", subject="Welcome")[0]
     with fake.faults.add("smtp", {"type": "smtp_reply", "code": 451, "stage": "rcpt"}):
         ...  # the rule is removed on exit
+
+A plain client sees every account. ``fake.scoped(accounts=[...], after=seq)`` is the same API
+seeing only those accounts and, of the shared ones, what arrived after ``seq``
+(docs/isolation.md).
 """
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable
+import copy
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Generic, TypeVar
@@ -20,12 +25,21 @@ from typing import Any, Generic, TypeVar
 import httpx
 from pydantic import BaseModel
 
-from fakeservices.models import Email, FaultRule, Health, Request, Sms, WebhookDelivery
+from fakeservices.schemas import (
+    Email,
+    FaultRule,
+    Health,
+    Request,
+    Sms,
+    StripeEvent,
+    WebhookDelivery,
+)
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
 DEFAULT_WAIT_SECONDS = 10.0
+URL_VARIABLE = "FAKESERVICES_URL"
 
 
 class FakeServicesError(Exception):
@@ -37,6 +51,21 @@ class FakeServicesError(Exception):
         self.code = code
         self.message = message
         self.body = body
+
+
+class FakeServicesUnreachable(FakeServicesError, ConnectionError):
+    """No fakeservices server answers at the client's URL (nothing listens, or a wrong address)."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        message = (
+            f"Cannot reach the fakeservices server at {url} ({reason}). Start one with "
+            f"`fakeservices serve`, or set {URL_VARIABLE} to the URL of the one you run."
+        )
+        super().__init__(0, "unreachable", message)
+        self.url = url
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class WaitTimeout(FakeServicesError, AssertionError):
@@ -62,6 +91,28 @@ class Call(Generic[T]):
     params: dict[str, Any] = field(default_factory=dict)
     json: Any = None
     timeout: float | None = None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a scoped client adds to every read-back call: ``account`` (repeated) and
+    ``shared_after``. An explicit ``account=`` on a call replaces the scope for that call."""
+
+    accounts: tuple[str, ...] = ()
+    after: int | None = None
+
+    def apply(self, filters: dict[str, Any]) -> dict[str, Any]:
+        if filters.get("account") is not None:
+            return filters
+        out = dict(filters)
+        if self.accounts:
+            out["account"] = list(self.accounts)
+        if self.after is not None:
+            out["shared_after"] = self.after
+        return out
+
+
+EVERYTHING = Scope()
 
 
 def _raise_for(response: httpx.Response) -> None:
@@ -130,6 +181,7 @@ EMAILS = Collection("emails", Email)
 SMS = Collection("sms", Sms)
 REQUESTS = Collection("requests", Request)
 DELIVERIES = Collection("webhook-deliveries", WebhookDelivery)
+STRIPE_EVENTS = Collection("stripe/events", StripeEvent)
 
 
 # The remaining calls, described once for both clients.
@@ -209,7 +261,10 @@ class _SyncBase:
             kwargs["json"] = call.json
         if call.timeout is not None:
             kwargs["timeout"] = call.timeout
-        response = self._http.request(call.method, call.path, **kwargs)
+        try:
+            response = self._http.request(call.method, call.path, **kwargs)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise FakeServicesUnreachable(str(self._http.base_url).rstrip("/"), str(exc)) from None
         _raise_for(response)
         return call.parse(response)
 
@@ -217,13 +272,14 @@ class _SyncBase:
 class Items(_SyncBase, Generic[M]):
     """Read-back of one kind of item: ``list``, ``get``, ``wait``, ``delete``."""
 
-    def __init__(self, http: httpx.Client, spec: Collection[M]) -> None:
+    def __init__(self, http: httpx.Client, spec: Collection[M], scope: Scope = EVERYTHING) -> None:
         super().__init__(http)
         self._spec = spec
+        self.scope = scope
 
     def list(self, **filters: Any) -> builtins.list[M]:
         """Items matching the filters (e.g. ``to=``, ``account=``, ``after=``, ``limit=``)."""
-        return self._run(self._spec.list(filters))
+        return self._run(self._spec.list(self.scope.apply(filters)))
 
     def get(self, item_id: str) -> M:
         return self._run(self._spec.get(item_id))
@@ -232,10 +288,10 @@ class Items(_SyncBase, Generic[M]):
         self, count: int = 1, timeout: float = DEFAULT_WAIT_SECONDS, **filters: Any
     ) -> builtins.list[M]:
         """Block until ``count`` items match; raise :class:`WaitTimeout` after ``timeout`` s."""
-        return self._run(self._spec.wait(count, timeout, filters))
+        return self._run(self._spec.wait(count, timeout, self.scope.apply(filters)))
 
     def delete(self, **filters: Any) -> int:
-        return self._run(self._spec.delete(filters))
+        return self._run(self._spec.delete(self.scope.apply(filters)))
 
 
 class Emails(Items[Email]):
@@ -291,7 +347,7 @@ class Faults(_SyncBase):
         after: int | None = None,
         seed: int | None = None,
     ) -> FaultHandle:
-        """Install a rule (see API.md section 5); use the result in ``with`` to scope it."""
+        """Install a rule (docs/admin-api.md, "Faults"); use the result in ``with`` to scope it."""
         rule = fault_rule(service, action, match, times, probability, after, seed)
         created = self._run(add_fault_call(rule))
         return FaultHandle(self, created)
@@ -314,12 +370,27 @@ class FakeServices(_SyncBase):
 
     def __init__(self, base_url: str, timeout: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
-        super().__init__(httpx.Client(base_url=self.base_url, timeout=timeout))
-        self.emails = Emails(self._http, EMAILS)
-        self.sms = Items(self._http, SMS)
-        self.requests = Items(self._http, REQUESTS)
-        self.webhook_deliveries = Items(self._http, DELIVERIES)
-        self.faults = Faults(self._http)
+        self._owns_http = True
+        self._wire(httpx.Client(base_url=self.base_url, timeout=timeout), EVERYTHING)
+
+    def _wire(self, http: httpx.Client, scope: Scope) -> None:
+        super().__init__(http)
+        self.scope = scope
+        self.emails = Emails(http, EMAILS, scope)
+        self.sms = Items(http, SMS, scope)
+        self.requests = Items(http, REQUESTS, scope)
+        self.webhook_deliveries = Items(http, DELIVERIES, scope)
+        self.stripe_events = Items(http, STRIPE_EVENTS, scope)
+        self.faults = Faults(http)
+
+    def scoped(self, accounts: Iterable[str] = (), after: int | None = None) -> FakeServices:
+        """The same API (sharing this connection) whose read-back sees only ``accounts`` and,
+        of shared accounts (``default``, credentials not issued per test), items with
+        ``seq > after``. An explicit ``account=`` on a call overrides it for that call."""
+        view = copy.copy(self)
+        view._owns_http = False
+        view._wire(self._http, Scope(tuple(accounts), after))
+        return view
 
     def health(self) -> Health:
         return self._run(health_call())
@@ -333,7 +404,8 @@ class FakeServices(_SyncBase):
         return self._run(authenticate_call(payment_intent, outcome))
 
     def close(self) -> None:
-        self._http.close()
+        if self._owns_http:
+            self._http.close()
 
     def __enter__(self) -> FakeServices:
         return self
@@ -357,18 +429,24 @@ class _AsyncBase:
             kwargs["json"] = call.json
         if call.timeout is not None:
             kwargs["timeout"] = call.timeout
-        response = await self._http.request(call.method, call.path, **kwargs)
+        try:
+            response = await self._http.request(call.method, call.path, **kwargs)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise FakeServicesUnreachable(str(self._http.base_url).rstrip("/"), str(exc)) from None
         _raise_for(response)
         return call.parse(response)
 
 
 class AsyncItems(_AsyncBase, Generic[M]):
-    def __init__(self, http: httpx.AsyncClient, spec: Collection[M]) -> None:
+    def __init__(
+        self, http: httpx.AsyncClient, spec: Collection[M], scope: Scope = EVERYTHING
+    ) -> None:
         super().__init__(http)
         self._spec = spec
+        self.scope = scope
 
     async def list(self, **filters: Any) -> builtins.list[M]:
-        return await self._run(self._spec.list(filters))
+        return await self._run(self._spec.list(self.scope.apply(filters)))
 
     async def get(self, item_id: str) -> M:
         return await self._run(self._spec.get(item_id))
@@ -376,10 +454,10 @@ class AsyncItems(_AsyncBase, Generic[M]):
     async def wait(
         self, count: int = 1, timeout: float = DEFAULT_WAIT_SECONDS, **filters: Any
     ) -> builtins.list[M]:
-        return await self._run(self._spec.wait(count, timeout, filters))
+        return await self._run(self._spec.wait(count, timeout, self.scope.apply(filters)))
 
     async def delete(self, **filters: Any) -> int:
-        return await self._run(self._spec.delete(filters))
+        return await self._run(self._spec.delete(self.scope.apply(filters)))
 
 
 class AsyncEmails(AsyncItems[Email]):
@@ -401,6 +479,10 @@ class AsyncFaultHandle:
     async def refresh(self) -> FaultRule:
         self.rule = await self._faults.get(self.id)
         return self.rule
+
+    async def hits(self) -> int:
+        """How many times the rule fired so far (read from the server)."""
+        return (await self.refresh()).hits
 
     async def remove(self) -> None:
         try:
@@ -452,12 +534,25 @@ class AsyncFakeServices(_AsyncBase):
 
     def __init__(self, base_url: str, timeout: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
-        super().__init__(httpx.AsyncClient(base_url=self.base_url, timeout=timeout))
-        self.emails = AsyncEmails(self._http, EMAILS)
-        self.sms = AsyncItems(self._http, SMS)
-        self.requests = AsyncItems(self._http, REQUESTS)
-        self.webhook_deliveries = AsyncItems(self._http, DELIVERIES)
-        self.faults = AsyncFaults(self._http)
+        self._owns_http = True
+        self._wire(httpx.AsyncClient(base_url=self.base_url, timeout=timeout), EVERYTHING)
+
+    def _wire(self, http: httpx.AsyncClient, scope: Scope) -> None:
+        super().__init__(http)
+        self.scope = scope
+        self.emails = AsyncEmails(http, EMAILS, scope)
+        self.sms = AsyncItems(http, SMS, scope)
+        self.requests = AsyncItems(http, REQUESTS, scope)
+        self.webhook_deliveries = AsyncItems(http, DELIVERIES, scope)
+        self.stripe_events = AsyncItems(http, STRIPE_EVENTS, scope)
+        self.faults = AsyncFaults(http)
+
+    def scoped(self, accounts: Iterable[str] = (), after: int | None = None) -> AsyncFakeServices:
+        """See :meth:`FakeServices.scoped`."""
+        view = copy.copy(self)
+        view._owns_http = False
+        view._wire(self._http, Scope(tuple(accounts), after))
+        return view
 
     async def health(self) -> Health:
         return await self._run(health_call())
@@ -469,7 +564,8 @@ class AsyncFakeServices(_AsyncBase):
         return await self._run(authenticate_call(payment_intent, outcome))
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._owns_http:
+            await self._http.aclose()
 
     async def __aenter__(self) -> AsyncFakeServices:
         return self

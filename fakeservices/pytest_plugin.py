@@ -7,7 +7,9 @@ on free ports for the session (one per pytest-xdist worker).
 ``fake`` hands each test fresh credentials, so tests and workers sharing one sidecar never see
 each other's objects. Before each test it resets everything on its own embedded server, and
 only the test's own accounts on a shared sidecar; fault rules added through it are removed after
-the test.
+the test. Its read-back is scoped to the test (docs/isolation.md): the test's own accounts and,
+of shared accounts, what arrived after set-up. When the test fails, its report gets a
+"fakeservices" section listing what arrived in that scope (:mod:`fakeservices.failure_report`).
 """
 
 from __future__ import annotations
@@ -15,19 +17,25 @@ from __future__ import annotations
 import os
 import secrets
 import smtplib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from fakeservices.client import FakeServices, FaultHandle, Faults
+from fakeservices.client import URL_VARIABLE, FakeServices, FaultHandle, Faults
+from fakeservices.core.accounts import (
+    EMAIL_API_KEY_MARKER,
+    SMTP_USER_MARKER,
+    STRIPE_KEY_MARKER,
+    TWILIO_SID_MARKER,
+)
+from fakeservices.schemas import FaultRule
 
 if TYPE_CHECKING:
     from fakeservices.server import EmbeddedServer
 
-URL_VARIABLE = "FAKESERVICES_URL"
 SMTP_VARIABLE = "FAKESERVICES_SMTP"
 
 
@@ -77,17 +85,31 @@ def _hex(n: int) -> str:
     return secrets.token_hex(n // 2)
 
 
-class TrackedFaults(Faults):
-    """``fake.faults``: remembers the rules it added so the test's teardown removes them."""
+class TrackedFaults:
+    """``fake.faults``: the client's fault calls, remembering the rules it added so the test's
+    teardown removes them (and a failure report can say which fired)."""
 
     def __init__(self, faults: Faults) -> None:
-        super().__init__(faults._http)
+        self._faults = faults
         self.added: list[FaultHandle] = []
 
     def add(self, *args: Any, **kwargs: Any) -> FaultHandle:
-        handle = super().add(*args, **kwargs)
+        """Install a rule (same arguments as :meth:`fakeservices.client.Faults.add`)."""
+        handle = self._faults.add(*args, **kwargs)
         self.added.append(handle)
         return handle
+
+    def list(self, account: str | None = None) -> list[FaultRule]:
+        return self._faults.list(account)
+
+    def get(self, rule_id: str) -> FaultRule:
+        return self._faults.get(rule_id)
+
+    def remove(self, rule_id: str) -> None:
+        self._faults.remove(rule_id)
+
+    def clear(self, account: str | None = None) -> int:
+        return self._faults.clear(account)
 
     def remove_added(self) -> None:
         for handle in self.added:
@@ -98,31 +120,42 @@ class TrackedFaults(Faults):
 class Fake:
     """One test's view of the server: fresh credentials, read-back, faults, SDK helpers.
 
-    Read-back (``fake.emails``, ``fake.sms``, ``fake.requests``, ``fake.webhook_deliveries``)
-    sees every account unless ``account=`` is given.
+    Read-back (``fake.emails``, ``fake.sms``, ``fake.requests``, ``fake.webhook_deliveries``,
+    ``fake.stripe_events``) is scoped to the test: its own accounts and, of shared accounts
+    (``default``: SMTP without AUTH, or credentials not from ``fake``), only what arrived after
+    set-up (``fake.cursor``). ``fake.unscoped`` is the same API seeing everything; an explicit
+    ``account=`` on a call also replaces the scope.
     """
 
     def __init__(self, server: FakeServicesServer, client: FakeServices) -> None:
         self.server = server
         self.client = client
+        self.unscoped = client
         self.url = server.url
         self.smtp_host = server.smtp_host
         self.smtp_port = server.smtp_port
         token = _hex(16)
-        self.stripe_key = f"sk_test_fs{token}"
-        self.twilio_sid = "AC" + _hex(32)
+        self.stripe_key = f"{STRIPE_KEY_MARKER}{token}"
+        self.twilio_sid = TWILIO_SID_MARKER + _hex(34 - len(TWILIO_SID_MARKER))
         self.twilio_token = _hex(32)
-        self.email_api_key = f"SG.fs{token}"
-        self.smtp_user = f"fs-{token}"
+        self.email_api_key = f"{EMAIL_API_KEY_MARKER}{token}"
+        self.smtp_user = f"{SMTP_USER_MARKER}{token}"
         self.smtp_password = _hex(16)
-        self.emails = client.emails
-        self.sms = client.sms
-        self.requests = client.requests
-        self.webhook_deliveries = client.webhook_deliveries
+        #: The server's newest seq when the test was set up (see :meth:`prepare`).
+        self.cursor = 0
+        self._scope(client)
         self.faults = TrackedFaults(client.faults)
         self.health = client.health
         self.reset = client.reset
         self.authenticate_payment = client.authenticate_payment
+
+    def _scope(self, client: FakeServices) -> None:
+        self.scoped = client.scoped(self.accounts, self.cursor)
+        self.emails = self.scoped.emails
+        self.sms = self.scoped.sms
+        self.requests = self.scoped.requests
+        self.webhook_deliveries = self.scoped.webhook_deliveries
+        self.stripe_events = self.scoped.stripe_events
 
     @property
     def accounts(self) -> tuple[str, ...]:
@@ -165,12 +198,15 @@ class Fake:
         return client
 
     def prepare(self) -> None:
-        """Reset what this test may see: everything if the server is ours, else our accounts."""
+        """Reset what this test may see (everything if the server is ours, else our accounts),
+        then take the cursor: shared-account items older than it are not the test's."""
         if self.server.is_embedded:
             self.client.reset()
         else:
             for account in self.accounts:
                 self.client.reset(account=account)
+        self.cursor = self.client.health().seq
+        self._scope(self.client)
 
 
 @pytest.fixture(scope="session")
@@ -185,7 +221,7 @@ def fakeservices() -> Iterator[FakeServicesServer]:
 
 @pytest.fixture
 def fake(fakeservices: FakeServicesServer) -> Iterator[Fake]:
-    """Fresh credentials and a clean view of the server for one test."""
+    """Fresh credentials and a view of the server scoped to one test."""
     with fakeservices.client() as client:
         handle = Fake(fakeservices, client)
         handle.prepare()
@@ -193,3 +229,19 @@ def fake(fakeservices: FakeServicesServer) -> Iterator[Fake]:
             yield handle
         finally:
             handle.faults.remove_added()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
+    """A failed test that used ``fake`` gets a "fakeservices" report section: what arrived."""
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    if not report.failed or call.when == "teardown":
+        return
+    handle = getattr(item, "funcargs", {}).get("fake")
+    if isinstance(handle, Fake):
+        from fakeservices.failure_report import describe
+
+        report.sections.append(("fakeservices", describe(handle)))

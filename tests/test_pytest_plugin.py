@@ -8,10 +8,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import httpx
-
-from tests.test_cli import read_line, urls
-
 ROOT = Path(__file__).resolve().parents[1]
 
 PLUGIN_TESTS = """
@@ -92,37 +88,3 @@ def test_plugin_with_an_embedded_server(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "4 passed" in proc.stdout
-
-
-def test_shop_suite_under_two_workers_sharing_one_sidecar() -> None:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "fakeservices", "serve", "--http-port", "0", "--smtp-port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        http_url, smtp_host, smtp_port = urls(read_line(server))
-        proc = run_pytest(
-            ["-n", "2", "examples/shop/tests"],
-            cwd=ROOT,
-            env={"FAKESERVICES_URL": http_url, "FAKESERVICES_SMTP": f"{smtp_host}:{smtp_port}"},
-        )
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-        assert "7 passed" in proc.stdout
-        # Both workers used the one sidecar, each test under its own credentials.
-        entries = httpx.get(
-            f"{http_url}/__admin/requests", params={"service": "stripe", "limit": 1000}
-        ).json()["data"]
-        keys = {e["account"] for e in entries}
-        assert len(keys) >= 7
-        emails = httpx.get(f"{http_url}/__admin/emails", params={"limit": 1000}).json()["data"]
-        # Six shop tests send a welcome email (the outage test's is refused), each as its own user.
-        accounts = [e["account"] for e in emails]
-        assert len(accounts) == len(set(accounts)) == 6
-        assert all(a.startswith("fs-") for a in accounts)
-    finally:
-        server.terminate()
-        server.wait(10)
-        if server.stdout:
-            server.stdout.close()

@@ -15,15 +15,23 @@ class Param:
     description: str = ""
     location: str = "query"
     required: bool = False
+    #: May be given more than once (``?account=a&account=b``).
+    repeatable: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        schema: dict[str, Any] = {"type": self.type}
+        if self.repeatable:
+            schema = {"type": "array", "items": schema}
+        out: dict[str, Any] = {
             "name": self.name,
             "in": self.location,
             "required": self.required or self.location == "path",
             "description": self.description,
-            "schema": {"type": self.type},
+            "schema": schema,
         }
+        if self.repeatable:
+            out["style"], out["explode"] = "form", True
+        return out
 
 
 _ERROR = {"$ref": "#/components/schemas/Error"}

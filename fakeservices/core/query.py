@@ -23,6 +23,11 @@ class Query:
             raise bad_param(name, "given more than once")
         return values[0] if values else None
 
+    def texts(self, name: str) -> list[str]:
+        """Every value of a repeatable parameter (``?account=a&account=b``), in order."""
+        self._read.add(name)
+        return self.params.getlist(name)
+
     def integer(self, name: str, default: int, lo: int, hi: int) -> int:
         raw = self.text(name)
         if raw is None or raw == "":

@@ -1,9 +1,10 @@
 """Admin read-back routes, written once for every store: list, get, delete and wait.
 
 Each fake describes its store's filters; this module adds the common parameters (``account``,
-``after``, ``limit``; ``count`` and ``timeout`` for waits), the list envelope
-``{"data", "has_more", "next_after"}``, and the long-poll that answers 200 as soon as ``count``
-items match or 408 with ``matched`` and the ``recent`` near misses.
+repeatable, and ``shared_after``: the scope; ``after``, ``limit``; ``count`` and ``timeout`` for
+waits), the list envelope ``{"data", "has_more", "next_after"}``, and the long-poll that answers
+200 as soon as ``count`` items match, 408 with ``matched`` and the ``recent`` near misses (from
+the same scope), or 503 ``shutting_down`` when the server stops under it.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from fakeservices.core.accounts import is_shared
 from fakeservices.core.disconnect import until_disconnect
-from fakeservices.core.errors import AdminError
+from fakeservices.core.errors import AdminError, bad_param
 from fakeservices.core.openapi import ApiDoc, Param
 from fakeservices.core.query import Query
 from fakeservices.core.store import Page, Record, Store
@@ -25,6 +27,39 @@ from fakeservices.core.store import Page, Record, Store
 T = TypeVar("T", bound=Record)
 
 MAX_WAIT_SECONDS = 120.0
+MAX_SEQ = 2**62
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Whose items a request sees: ``(account in accounts) OR (shared AND seq > shared_after)``.
+
+    No ``account`` and no ``shared_after`` means every account (the plain client, curl).
+    """
+
+    accounts: frozenset[str] = frozenset()
+    shared_after: int | None = None
+
+    @classmethod
+    def of(cls, q: Query) -> Scope:
+        accounts = q.texts("account")
+        if "" in accounts:
+            raise bad_param("account", "must not be empty")
+        shared_after = q.integer("shared_after", -1, 0, MAX_SEQ)
+        return cls(frozenset(accounts), None if shared_after < 0 else shared_after)
+
+    @property
+    def everything(self) -> bool:
+        return not self.accounts and self.shared_after is None
+
+    def __call__(self, item: Record) -> bool:
+        if self.everything or item.account in self.accounts:
+            return True
+        return (
+            self.shared_after is not None
+            and item.seq > self.shared_after
+            and is_shared(item.account)
+        )
 
 
 @dataclass
@@ -42,15 +77,17 @@ class Readback(Generic[T]):
 
     # -- parsing ---------------------------------------------------------------------------
     def predicate(self, q: Query) -> Callable[[T], bool]:
-        account = q.text("account")
+        return self.scoped_predicate(q)[0]
+
+    def scoped_predicate(self, q: Query) -> tuple[Callable[[T], bool], Scope]:
+        """The request's filter (scope AND the fake's own filters) and its scope alone."""
+        scope = Scope.of(q)
         own = self.filters(q)
-        if account is None and own is None:
-            return lambda _item: True
+        if scope.everything:
+            return (own if own is not None else (lambda _item: True)), scope
         if own is None:
-            return lambda item: item.account == account
-        if account is None:
-            return own
-        return lambda item: item.account == account and own(item)
+            return scope, scope
+        return (lambda item: scope(item) and own(item)), scope
 
     def page_json(self, page: Page[T]) -> dict[str, Any]:
         return {
@@ -63,7 +100,7 @@ class Readback(Generic[T]):
     async def list_items(self, request: Request) -> Response:
         q = Query(request.query_params)
         pred = self.predicate(q)
-        after = q.integer("after", 0, 0, 2**62)
+        after = q.integer("after", 0, 0, MAX_SEQ)
         limit = q.integer("limit", 100, 1, 1000)
         q.done()
         return JSONResponse(self.page_json(self.store.query(pred, after, limit)))
@@ -92,8 +129,8 @@ class Readback(Generic[T]):
 
     async def wait(self, request: Request) -> Response:
         q = Query(request.query_params)
-        pred = self.predicate(q)
-        after = q.integer("after", 0, 0, 2**62)
+        pred, scope = self.scoped_predicate(q)
+        after = q.integer("after", 0, 0, MAX_SEQ)
         limit = q.integer("limit", 100, 1, 1000)
         count = q.integer("count", 1, 1, 10_000)
         timeout = q.number("timeout", 10.0, 0.0, MAX_WAIT_SECONDS)
@@ -113,16 +150,28 @@ class Readback(Generic[T]):
                     "next_after": next_after,
                 }
             )
-        # Near misses stay within the account asked about: other tenants' items are not shown.
-        account = request.query_params.get("account")
-        near = self.store.latest_not_matching(
-            pred if account is None else (lambda i: i.account != account or pred(i))
-        )
+        if _shutting_down(request):
+            raise AdminError(
+                503,
+                "shutting_down",
+                f"The server is shutting down: this wait for {count} {self.name} ended early "
+                f"with {len(result.items)} matched.",
+                matched=len(result.items),
+            )
+        # Near misses stay within the scope asked about: other tenants' items are not shown.
+        near = self.store.latest_not_matching(lambda i: not scope(i) or pred(i))
         recent = [self.summary(i) for i in near]
         shown = "; ".join(
             ", ".join(f"{k}={v}" for k, v in s.items() if k not in ("seq", "id")) for s in recent
         )
-        filt = {k: v for k, v in request.query_params.items() if k not in ("timeout", "count")}
+        filt = (
+            ", ".join(
+                f"{k}={v}"
+                for k, v in request.query_params.multi_items()
+                if k not in ("timeout", "count")
+            )
+            or "anything"
+        )
         message = (
             f"Timed out after {timeout:g}s waiting for {count} {self.name} matching {filt}: "
             f"{len(result.items)} matched."
@@ -133,7 +182,17 @@ class Readback(Generic[T]):
     def routes(self, doc: ApiDoc) -> list[BaseRoute]:
         base = f"/{self.name}"
         common = [
-            Param("account", description="only this account (credential)"),
+            Param(
+                "account",
+                description="only these accounts (credentials); repeatable: account=a&account=b",
+                repeatable=True,
+            ),
+            Param(
+                "shared_after",
+                "integer",
+                "also items of shared accounts (default, or any credential not issued per test) "
+                "with seq greater than this",
+            ),
             Param("after", "integer", "only items with seq greater than this"),
             Param("limit", "integer", "1-1000, default 100"),
         ]
@@ -163,3 +222,9 @@ class Readback(Generic[T]):
             Route(f"{base}/{{id}}", self.get, methods=["GET"]),
             Route(f"{base}/{{id}}", self.delete_one, methods=["DELETE"]),
         ]
+
+
+def _shutting_down(request: Request) -> bool:
+    """True once the server that runs this app has begun to stop (a wait cut short by it)."""
+    runtime = getattr(request.app.state, "runtime", None)
+    return bool(getattr(runtime, "shutting_down", False))

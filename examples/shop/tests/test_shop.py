@@ -1,5 +1,6 @@
-"""The shop's integration tests, written the way ../shared/seed-integration-testing.md recommends:
-real components (SQLite, HTTP) and the real SDKs talking to fakeservices, no mocks."""
+"""The shop's integration tests: real components (SQLite, HTTP) and the real SDKs talking to
+fakeservices, no mocks. Read-back through ``fake`` is scoped to the test, so no ``account=`` is
+needed: these tests pass embedded, on a shared sidecar, twice in a row and under ``pytest -n 2``."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def test_registration_stores_the_user_and_sends_a_welcome_email(shop: Shop, fake
     user = shop.http.get(f"/users/{r.json()['id']}").json()
     assert user["name"] == "John Doe" and user["email"] == "john@example.com"
 
-    [mail] = fake.emails.wait(to="john@example.com", subject="Welcome", account=fake.smtp_user)
+    [mail] = fake.emails.wait(to="john@example.com", subject="Welcome")
     assert "John Doe" in mail.subject
     assert "Hello John Doe" in (mail.text or "")
     assert "<b>John Doe</b>" in (mail.html or "")
@@ -40,7 +41,7 @@ def test_order_charges_the_card_records_the_payment_and_texts_the_customer(
     assert intent.status == "succeeded" and intent.amount_received == 2599
     assert intent.metadata["order_id"] == str(order["id"])
 
-    [sms] = fake.sms.wait(to="+15558675310", account=fake.twilio_sid)
+    [sms] = fake.sms.wait(to="+15558675310")
     assert sms.body == f"Order #{order['id']} paid: 25.99 USD. Thank you!"
 
 
@@ -57,7 +58,7 @@ def test_declined_card_is_reported_and_nothing_is_sent(shop: Shop, fake: Fake) -
     intent = fake.stripe_client().v1.payment_intents.retrieve(body["payment_intent"])
     assert intent.status == "requires_payment_method"
     assert intent.last_payment_error is not None
-    assert fake.sms.list(account=fake.twilio_sid) == []
+    assert fake.sms.list() == []
 
 
 def test_email_outage_keeps_the_user(shop: Shop, fake: Fake) -> None:
@@ -71,8 +72,8 @@ def test_email_outage_keeps_the_user(shop: Shop, fake: Fake) -> None:
     assert r.json()["welcome_email"] == "failed"
     user = shop.http.get(f"/users/{r.json()['id']}").json()
     assert user["name"] == "Jane Doe" and user["welcome_email"] == "failed"
-    assert fake.emails.list(to="jane@example.com", account=fake.smtp_user) == []
-    [refused] = fake.requests.list(service="smtp", account=fake.smtp_user, method="RCPT")
+    assert fake.emails.list(to="jane@example.com") == []
+    [refused] = fake.requests.list(service="smtp", method="RCPT")
     assert refused.status == 451 and refused.fault is not None
 
 
@@ -88,7 +89,7 @@ def test_payment_timeout_is_reported_cleanly(shop: Shop, fake: Fake) -> None:
     # Nothing was charged: no intent succeeded and no SMS went out.
     intents = fake.stripe_client().v1.payment_intents.list()
     assert all(pi.status != "succeeded" for pi in intents.data)
-    assert fake.sms.list(account=fake.twilio_sid) == []
+    assert fake.sms.list() == []
 
 
 def test_stripe_outage_then_recovery(shop: Shop, fake: Fake) -> None:
@@ -106,7 +107,6 @@ def test_webhook_marks_the_order_confirmed(shop: Shop, fake: Fake) -> None:
     order = shop.order(user["id"], 1200, "pm_card_visa").json()
     [delivery] = fake.webhook_deliveries.wait(
         service="stripe",
-        account=fake.stripe_key,
         event="payment_intent.succeeded",
         state="delivered",
     )

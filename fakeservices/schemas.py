@@ -1,7 +1,9 @@
-"""Typed views of what the admin API returns (used by the Python client).
+"""Typed views of what the admin API returns, written once for both sides.
 
-Models accept fields they do not know (``extra="allow"``), so a newer server never breaks an older
-client; the fields named here are the contract of ``../API.md``.
+The Python client parses every answer with them, and the server's OpenAPI document
+(``/__admin/openapi.json``) describes its response bodies with their JSON schemas. Models accept
+fields they do not know (``extra="allow"``), so a newer server never breaks an older client; the
+fields named here are the ones docs/admin-api.md promises.
 """
 
 from __future__ import annotations
@@ -117,6 +119,25 @@ class WebhookDelivery(_Model):
     attempts: list[Attempt] = []
 
 
+class StripeEvent(_Model):
+    """A Stripe Event as ``/v1/events`` returns it (``/__admin/stripe/events``)."""
+
+    id: str
+    object: str = "event"
+    type: str
+    created: int
+    data: dict[str, Any] = {}
+    api_version: str | None = None
+    livemode: bool = False
+    pending_webhooks: int = 0
+
+    @property
+    def object_id(self) -> str | None:
+        """The id of the object the event is about (``data.object.id``)."""
+        obj = self.data.get("object")
+        return obj.get("id") if isinstance(obj, dict) else None
+
+
 class FaultRule(_Model):
     id: str
     service: str
@@ -129,3 +150,20 @@ class FaultRule(_Model):
     matched: int = 0
     remaining: int | None = None
     expired: bool = False
+
+
+class Page(_Model):
+    """The envelope of every read-back list: ``data`` oldest first, then where to continue."""
+
+    data: list[dict[str, Any]]
+    has_more: bool
+    next_after: int
+
+
+class Deleted(_Model):
+    deleted: int
+
+
+class ResetResult(_Model):
+    reset: list[str]
+    account: str | None = None
