@@ -7,8 +7,8 @@
 #   -> container process is not root -> podman stop: exit 0 within 3 s
 #   -> a bad FAKESERVICES_* value exits 2 with one line.
 #
-# No Docker engine here: podman stands in. Run ../shared/tools/podman-setup.sh first (it installs
-# podman and builds the local base image localhost/python-base:bookworm).
+# No Docker engine here: podman stands in. Set it up first (docker/README.md): install
+# podman and build the local base image localhost/python-base:bookworm.
 #
 # Variables:
 #   PYTHON            interpreter with the test extra (stripe, twilio, httpx); default .venv/bin/python
@@ -31,7 +31,7 @@ conf=/etc/containers/containers.conf.d-sandbox
 if [ -z "${CONTAINERS_CONF:-}" ] && [ -f "$conf" ]; then
   export CONTAINERS_CONF=$conf
 fi
-command -v podman >/dev/null || fail "podman not found: run ../shared/tools/podman-setup.sh first"
+command -v podman >/dev/null || fail "podman not found: set it up first (docker/README.md, Testing the image)"
 podman=(podman)
 if command -v runc >/dev/null; then
   podman+=(--runtime runc)

@@ -9,8 +9,9 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Mount, Route
 
+from fakeservices.admin.discovery import Discovery
 from fakeservices.admin.routes import AdminCore
 from fakeservices.core.errors import AdminError, admin_error
 from fakeservices.core.gateway import ServiceGateway
@@ -48,7 +49,11 @@ def build_app(runtime: Runtime) -> Starlette:
         admin_routes += service.admin_routes()
         fake_routes += service.http_routes()
     app = Starlette(
-        routes=[Mount("/__admin", routes=admin_routes), *fake_routes],
+        routes=[
+            Route("/", Discovery(runtime).root, methods=["GET"]),
+            Mount("/__admin", routes=admin_routes),
+            *fake_routes,
+        ],
         middleware=[Middleware(ServiceGateway, runtime=runtime)],
         exception_handlers={
             AdminError: _admin_error,

@@ -11,7 +11,7 @@ import logging
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import click
 from pydantic import ValidationError
@@ -21,25 +21,25 @@ from fakeservices.core.config import Config, env_var, load_config_file, loop_fac
 
 # (option, Config field, click type, help)
 _OPTIONS: list[tuple[str, str, Any, str]] = [
-    ("--host", "host", str, "Address both listeners bind (default 127.0.0.1)."),
-    ("--http-port", "http_port", int, "HTTP port; 0 picks a free one (default 4010)."),
-    ("--smtp-port", "smtp_port", int, "SMTP port; 0 picks a free one (default 2525)."),
+    ("--host", "host", str, "Address both listeners bind."),
+    ("--http-port", "http_port", int, "HTTP port; 0 picks a free one."),
+    ("--smtp-port", "smtp_port", int, "SMTP port; 0 picks a free one."),
     ("--max-messages", "max_messages", int, "Items kept per store before the oldest is evicted."),
-    ("--max-message-bytes", "max_message_bytes", int, "Largest accepted email (default 10 MiB)."),
+    ("--max-message-bytes", "max_message_bytes", int, "Largest accepted email in bytes."),
     ("--journal-size", "journal_size", int, "Entries kept in the request journal."),
-    ("--max-accounts", "max_accounts", int, "Stripe accounts kept; least recently used go (1000)."),
-    ("--hold-seconds", "hold_seconds", float, "How long timeouts hold a request open (60)."),
+    ("--max-accounts", "max_accounts", int, "Stripe accounts kept; the least recently used go."),
+    ("--hold-seconds", "hold_seconds", float, "How long timeouts hold a request open."),
     ("--fault-seed", "fault_seed", int, "Seed for fault probabilities and random delays."),
-    ("--log-level", "log_level", str, "debug, info, warning, error or critical."),
-    ("--loop", "loop", str, "auto, asyncio or uvloop (auto: uvloop if installed)."),
-    ("--http", "http", str, "auto, h11 or httptools (auto: httptools if installed)."),
-    ("--sms-step-seconds", "sms_step_seconds", float, "Delay between SMS status steps (0.05)."),
-    ("--delivery-attempts", "delivery_attempts", int, "Tries per webhook/callback (4)."),
+    ("--log-level", "log_level", str, "How much to log."),
+    ("--loop", "loop", str, "Event loop (auto: uvloop if installed)."),
+    ("--http", "http", str, "HTTP parser (auto: httptools if installed)."),
+    ("--sms-step-seconds", "sms_step_seconds", float, "Delay between SMS status steps."),
+    ("--delivery-attempts", "delivery_attempts", int, "Tries per webhook/callback."),
     (
         "--delivery-backoff-seconds",
         "delivery_backoff_seconds",
         float,
-        "Delay before the first webhook retry, doubling after (0.2).",
+        "Delay before the first webhook retry, doubling after.",
     ),
 ]
 
@@ -50,19 +50,35 @@ def _error(message: str) -> None:
 
 
 def build_config(values: dict[str, Any], config_file: Path | None) -> Config:
-    """Merge file values under CLI/env values and validate; exit 2 with one line if invalid."""
+    """Merge file values under CLI/env values and validate; exit 2 with one line if invalid.
+
+    An error in a value that came from the config file names the file and the key as written
+    there; one from an option or variable names both."""
     merged: dict[str, Any] = {}
+    #: Config field -> the key as written in the file, for values the file supplies.
+    from_file: dict[str, str] = {}
     if config_file is not None:
         try:
-            merged.update(load_config_file(config_file))
+            settings = load_config_file(config_file)
         except (OSError, ValueError) as exc:
             _error(f"--config {config_file}: {exc}")
-    merged.update({k: v for k, v in values.items() if v is not None})
+        for key, value in settings.items():
+            field = key.replace("-", "_")
+            merged[field] = value
+            from_file[field] = key
+    given = {k: v for k, v in values.items() if v is not None}
+    merged.update(given)
     try:
         return Config(**merged)
     except ValidationError as exc:
         err = exc.errors()[0]
         field = str(err["loc"][0]) if err["loc"] else "?"
+        if field in from_file and field not in given:
+            key = from_file[field]
+            if err["type"] == "extra_forbidden":
+                known = ", ".join(_OPTION_FIELDS)
+                _error(f"{config_file}: unknown key {key!r} (known keys: {known})")
+            _error(f"{config_file}: invalid value for key {key!r}: {err['msg']}")
         option = "--" + field.replace("_", "-")
         _error(f"invalid value for {option} ({env_var(field)}): {err['msg']}")
         raise  # unreachable
@@ -74,17 +90,46 @@ def cli() -> None:
     """In-memory fakes of Stripe, Twilio and email services for integration tests."""
 
 
+_OPTION_FIELDS = tuple(field for _option, field, _kind, _help in _OPTIONS)
+_TYPE_NAMES = {int: "INTEGER", float: "SECONDS", str: "TEXT"}
+
+
+def _metavar(field: str, kind: Any) -> str:
+    """The value's type as ``--help`` shows it: the choices of a Literal, else the type."""
+    choices = get_args(Config.model_fields[field].annotation)
+    if choices and all(isinstance(c, str) for c in choices):
+        return "[" + "|".join(choices) + "]"
+    if kind is float and not field.endswith("seconds"):
+        return "NUMBER"
+    return _TYPE_NAMES[kind]
+
+
+def _default(field: str) -> str:
+    default = Config.model_fields[field].default
+    return "random" if default is None else str(default)
+
+
 def _serve_options(fn: Any) -> Any:
-    for option, field, _kind, help_text in reversed(_OPTIONS):
+    for option, field, kind, help_text in reversed(_OPTIONS):
         # Values stay strings here so that pydantic validates CLI and env alike, and the one-line
-        # error can name both the option and its variable.
-        fn = click.option(option, field, type=str, envvar=env_var(field), help=help_text)(fn)
+        # error can name both the option and its variable. --help shows the type, the default
+        # and the variable.
+        fn = click.option(
+            option,
+            field,
+            type=str,
+            envvar=env_var(field),
+            metavar=_metavar(field, kind),
+            help=f"{help_text}  [default: {_default(field)}; env var: {env_var(field)}]",
+        )(fn)
     return click.option(
         "--config",
         "config_file",
         type=click.Path(exists=True, dir_okay=False, path_type=Path),
         envvar=env_var("config"),
-        help="TOML or JSON file of settings (keys as the options, e.g. http_port).",
+        metavar="FILE",
+        help="TOML or JSON file of settings (keys as the options, e.g. http_port or http-port)."
+        "  [env var: FAKESERVICES_CONFIG]",
     )(fn)
 
 
@@ -111,7 +156,7 @@ def serve(config_file: Path | None, **values: Any) -> None:
         with asyncio.Runner(loop_factory=factory) as runner:
             runner.run(_serve(config))
     except OSError as exc:
-        _error(f"cannot listen: {exc}")
+        _error(str(exc))
 
 
 async def _serve(config: Config) -> None:

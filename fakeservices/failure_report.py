@@ -58,8 +58,10 @@ def _lines(fake: Fake) -> list[str]:
     ]
     emails, more = _first(
         lambda **kw: fake.emails.list(after=after, **kw),
-        lambda m: f"to={','.join(m.to or m.envelope_to) or '-'} subject={m.subject!r}"
-        f" ({m.source}, {m.account})",
+        lambda m: (
+            f"to={','.join(m.to or m.envelope_to) or '-'} subject={m.subject!r}"
+            f" ({m.source}, {m.account})"
+        ),
     )
     out += _block("emails", emails, more)
     sms, more = _first(

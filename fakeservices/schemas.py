@@ -152,6 +152,14 @@ class FaultRule(_Model):
     expired: bool = False
 
 
+class Item(_Model):
+    """What every stored item has (a fake's read-back that names no model of its own)."""
+
+    id: str
+    seq: int
+    account: str
+
+
 class Page(_Model):
     """The envelope of every read-back list: ``data`` oldest first, then where to continue."""
 
@@ -167,3 +175,22 @@ class Deleted(_Model):
 class ResetResult(_Model):
     reset: list[str]
     account: str | None = None
+
+
+class ConfigDump(_Model):
+    """``GET /__admin/config``: the effective settings, keyed as the options (``http_port``)."""
+
+    host: str
+    http_port: int
+    smtp_port: int
+
+
+#: The item model of each read-back collection, by its path under ``/__admin``.
+READBACK_MODELS: dict[str, type[BaseModel]] = {
+    "emails": Email,
+    "sms": Sms,
+    "requests": Request,
+    "webhook-deliveries": WebhookDelivery,
+    "stripe/webhook-deliveries": WebhookDelivery,
+    "stripe/events": StripeEvent,
+}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import socket
 import threading
@@ -24,6 +25,25 @@ from fakeservices.core.smtp import SmtpListener
 log = logging.getLogger("fakeservices")
 
 R = TypeVar("R")
+
+#: Seconds an idle HTTP keep-alive connection stays open.
+KEEP_ALIVE_SECONDS = 5
+
+
+class ListenError(OSError):
+    """A listener could not bind: the message names the listener, the address and what to do."""
+
+    def __init__(self, listener: str, option: str, host: str, port: int, exc: OSError) -> None:
+        reason = "address already in use" if exc.errno == errno.EADDRINUSE else str(exc)
+        variable = "FAKESERVICES_" + option.removeprefix("--").replace("-", "_").upper()
+        super().__init__(
+            exc.errno,
+            f"the {listener} listener cannot bind {url_host(host)}:{port}: {reason}. Stop what "
+            f"uses that port or choose another with {option} (or {variable}); 0 picks a free one",
+        )
+
+    def __str__(self) -> str:
+        return str(self.strerror)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -88,12 +108,15 @@ class Server:
     async def start(self) -> None:
         """Bind both listeners and serve; returns once both accept connections."""
         cfg = self.config
-        http_sock = bind(cfg.host, cfg.http_port)
+        try:
+            http_sock = bind(cfg.host, cfg.http_port)
+        except OSError as exc:
+            raise ListenError("HTTP", "--http-port", cfg.host, cfg.http_port, exc) from exc
         try:
             smtp_sock = bind(cfg.host, cfg.smtp_port)
-        except OSError:
+        except OSError as exc:
             http_sock.close()
-            raise
+            raise ListenError("SMTP", "--smtp-port", cfg.host, cfg.smtp_port, exc) from exc
         self._sockets = [http_sock, smtp_sock]
         self.runtime.http_port = http_sock.getsockname()[1]
         self.runtime.smtp_port = smtp_sock.getsockname()[1]
@@ -104,7 +127,9 @@ class Server:
             access_log=False,
             log_config=None,
             timeout_graceful_shutdown=1,
-            timeout_keep_alive=30,
+            # uvicorn's default: an idle client connection (an SDK that retried without reading
+            # the first answer, say) is closed after 5 s instead of keeping its process alive.
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
         )
         uv_config.load()
         server = _Uvicorn(uv_config)

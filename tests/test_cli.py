@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import selectors
 import signal
 import smtplib
@@ -176,9 +177,101 @@ def test_port_in_use_exits_2(server: object) -> None:
         timeout=30,
     )
     assert proc.returncode == 2
-    assert "cannot listen" in proc.stderr
+    [line] = proc.stderr.strip().splitlines()
+    assert line == (
+        f"fakeservices: error: the HTTP listener cannot bind 127.0.0.1:{server.http_port}: "
+        "address already in use. Stop what uses that port or choose another with --http-port "
+        "(or FAKESERVICES_HTTP_PORT); 0 picks a free one"
+    )
+    smtp = subprocess.run(
+        [*CMD, "serve", "--http-port", "0", "--smtp-port", str(server.smtp_port)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert smtp.returncode == 2
+    assert f"the SMTP listener cannot bind 127.0.0.1:{server.smtp_port}" in smtp.stderr
+    assert "--smtp-port (or FAKESERVICES_SMTP_PORT)" in smtp.stderr
+
+
+def test_help_shows_each_options_type_default_and_variable() -> None:
+    proc = subprocess.run([*CMD, "serve", "--help"], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0
+    text = " ".join(proc.stdout.split())  # undo click's wrapping
+    for option, metavar, default in [
+        ("--http-port", "INTEGER", "4010"),
+        ("--smtp-port", "INTEGER", "2525"),
+        ("--host", "TEXT", "127.0.0.1"),
+        ("--hold-seconds", "SECONDS", "60.0"),
+        ("--fault-seed", "INTEGER", "random"),
+        ("--log-level", "[debug|info|warning|error|critical]", "info"),
+        ("--loop", "[auto|asyncio|uvloop]", "auto"),
+    ]:
+        variable = "FAKESERVICES_" + option[2:].replace("-", "_").upper()
+        pattern = rf"{re.escape(option)} {re.escape(metavar)} .*?\[default: {re.escape(default)}; "
+        assert re.search(pattern + rf"env var: {variable}\]", text), option
+    assert "--config FILE" in text and "FAKESERVICES_CONFIG" in text
+
+
+@pytest.mark.parametrize(
+    ("content", "suffix", "expected"),
+    [
+        (
+            "htp-port = 0\n",
+            ".toml",
+            "unknown key 'htp-port' (known keys: host, http_port, smtp_port,",
+        ),
+        ('{"http-port": "eighty"}', ".json", "invalid value for key 'http-port': Input should be"),
+        ("max_messages = 0\n", ".toml", "invalid value for key 'max_messages': Input should be"),
+    ],
+)
+def test_config_file_errors_name_the_file_and_the_key_as_written(
+    tmp_path: Path, content: str, suffix: str, expected: str
+) -> None:
+    cfg = tmp_path / f"fakeservices{suffix}"
+    cfg.write_text(content)
+    proc = subprocess.run(
+        [*CMD, "serve", "--config", str(cfg)], capture_output=True, text=True, timeout=30
+    )
+    assert proc.returncode == 2
+    [line] = proc.stderr.strip().splitlines()
+    assert line.startswith(f"fakeservices: error: {cfg}: {expected}"), line
+    assert "--htp-port" not in line
 
 
 def test_version() -> None:
     out = subprocess.run([*CMD, "--version"], capture_output=True, text=True, timeout=30)
     assert out.returncode == 0 and __version__ in out.stdout
+
+
+def log_pattern(line: str) -> re.Pattern[str]:
+    """A README log line as a pattern: any timestamp, any duration, the rest as written."""
+    rest = re.escape(line.split(" ", 2)[2])  # after the date and the time
+    rest = re.sub(r"\d+\\\.\d+ms", lambda _m: r"\d+\.\dms", rest)
+    return re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} " + rest)
+
+
+def test_request_log_lines_are_what_the_readme_shows() -> None:
+    from tests.test_readme import blocks
+
+    [example] = blocks("log")
+    patterns = [log_pattern(line) for line in example.strip().splitlines()]
+    with serve("--http-port", "0", "--smtp-port", "0") as (proc, banner):
+        http_url, smtp_host, smtp_port = urls(banner)
+        with httpx.Client(base_url=http_url, auth=("sk_test_logline", ""), timeout=10) as http:
+            assert http.post("/v1/customers").status_code == 200
+            rule = {
+                "service": "stripe",
+                "match": {"path": "/v1/customers"},
+                "action": {"type": "error", "status": 500},
+                "times": 1,
+            }
+            assert http.post("/__admin/faults", json=rule).status_code == 201
+            assert http.post("/v1/customers").status_code == 500
+        with smtplib.SMTP(smtp_host, smtp_port, timeout=10) as smtp:
+            smtp.sendmail("a@example.com", ["b@example.com"], b"Subject: x\r\n\r\nx")
+        proc.terminate()
+        _out, err = proc.communicate(timeout=10)
+    lines = err.splitlines()
+    for pattern in patterns:
+        assert any(pattern.fullmatch(line) for line in lines), (pattern.pattern, err)

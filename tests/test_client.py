@@ -9,7 +9,7 @@ from email.message import EmailMessage
 import httpx
 import pytest
 
-from fakeservices import AsyncFakeServices, FakeServices, start_server
+from fakeservices import AsyncFakeServices, FakeServices, client, start_server
 from fakeservices.client import FakeServicesError, WaitTimeout
 from fakeservices.server import EmbeddedServer
 
@@ -102,7 +102,9 @@ def test_fault_context_manager_removes_the_rule(server: EmbeddedServer, unique: 
         assert fake.emails.wait(to=to, timeout=5)[0].subject == "after the outage"
 
 
-async def test_async_client_has_the_same_methods(server: EmbeddedServer, unique: str) -> None:
+async def test_async_client_reads_back_waits_and_handles_faults(
+    server: EmbeddedServer, unique: str
+) -> None:
     async with AsyncFakeServices(server.url) as fake:
         assert (await fake.health()).status == "ok"
         to = f"eve-{unique}@example.com"
@@ -117,6 +119,7 @@ async def test_async_client_has_the_same_methods(server: EmbeddedServer, unique:
             "smtp", {"type": "smtp_reply", "code": 550, "stage": "mail"}, {"account": unique}
         ) as handle:
             assert (await handle.refresh()).hits == 0
+            assert await handle.hits() == 0
             assert handle.id in [r.id for r in await fake.faults.list(account=unique)]
         assert await fake.faults.list(account=unique) == []
         with pytest.raises(WaitTimeout):
@@ -138,3 +141,30 @@ def test_two_embedded_servers_in_one_process() -> None:
 def test_start_server_reports_a_port_in_use(server: EmbeddedServer) -> None:
     with pytest.raises(OSError, match="in use"):
         start_server(http_port=server.http_port)
+
+
+def public(cls: type) -> set[str]:
+    return {n for n in dir(cls) if not n.startswith("_")}
+
+
+@pytest.mark.parametrize(
+    ("sync", "async_"),
+    [
+        (client.FakeServices, client.AsyncFakeServices),
+        (client.Items, client.AsyncItems),
+        (client.Emails, client.AsyncEmails),
+        (client.Faults, client.AsyncFaults),
+        (client.FaultHandle, client.AsyncFaultHandle),
+    ],
+)
+def test_async_client_has_the_same_method_set(sync: type, async_: type) -> None:
+    # `close` is spelled `aclose` on the async side, as httpx does.
+    assert public(sync) - {"close"} == public(async_) - {"aclose"}
+
+
+def test_both_clients_expose_the_same_collections() -> None:
+    with FakeServices("http://127.0.0.1:9") as sync:  # nothing is sent
+        attrs = {k for k in vars(sync) if not k.startswith("_")}
+    async_ = AsyncFakeServices("http://127.0.0.1:9")
+    assert attrs == {k for k in vars(async_) if not k.startswith("_")}
+    assert {"emails", "sms", "requests", "webhook_deliveries", "stripe_events"} <= attrs

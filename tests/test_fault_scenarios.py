@@ -1,4 +1,5 @@
-"""The seed document's failure scenarios, end to end with the real SDKs and the pytest plugin."""
+"""The failure scenarios an integration suite must cover, end to end with the real SDKs
+and the pytest plugin."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -88,3 +89,15 @@ def test_plugin_with_an_embedded_server(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "4 passed" in proc.stdout
+
+
+def test_an_unreachable_sidecar_is_one_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{s.getsockname()[1]}"
+    (tmp_path / "test_uses_fake.py").write_text("def test_it(fake):\n    pass\n")
+    proc = run_pytest([str(tmp_path)], tmp_path, {"FAKESERVICES_URL": url})
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "1 error" in proc.stdout
+    assert f"FakeServicesUnreachable: Cannot reach the fakeservices server at {url} " in proc.stdout
+    assert "or set FAKESERVICES_URL to the URL of the one you run." in proc.stdout

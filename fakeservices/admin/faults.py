@@ -14,6 +14,7 @@ from fakeservices.core.errors import AdminError, bad_param
 from fakeservices.core.faults import FaultEngine, FaultError, FaultSpec
 from fakeservices.core.openapi import ApiDoc, Param
 from fakeservices.core.query import Query
+from fakeservices.schemas import Deleted, FaultRule
 
 ACTION_TAGS = ("error", "delay", "timeout", "drop", "malformed", "smtp_reply")
 
@@ -86,12 +87,9 @@ class FaultRoutes:
         return JSONResponse({"deleted": self.engine.reset(account)})
 
     def routes(self, doc: ApiDoc) -> list[BaseRoute]:
-        doc.schemas["FaultRule"] = FaultSpec.model_json_schema(
-            by_alias=True, ref_template="#/components/schemas/{model}"
-        )
-        for name, schema in doc.schemas["FaultRule"].pop("$defs", {}).items():
-            doc.schemas[name] = schema
-        rule = {"$ref": "#/components/schemas/FaultRule"}
+        # The request body (FaultSpec, as posted) and the answer (FaultRule: the spec plus id,
+        # hits, remaining...) are described by the models that parse them.
+        rule = doc.model(FaultSpec, mode="validation")
         account = [Param("account", description="only rules matching this account")]
         doc.add(
             "POST",
@@ -99,11 +97,28 @@ class FaultRoutes:
             "Add a fault rule",
             responses={201: "The rule, with its id", 422: "Invalid rule: `field` names it"},
             body_schema=rule,
+            schema=doc.model(FaultRule),
         )
-        doc.add("GET", "/__admin/faults", "List rules with their hits", account)
-        doc.add("DELETE", "/__admin/faults", "Delete every rule (or one account's)", account)
-        doc.add("GET", "/__admin/faults/{id}", "One rule", [Param("id", location="path")])
-        doc.add("DELETE", "/__admin/faults/{id}", "Delete one rule", [Param("id", location="path")])
+        one = doc.model(FaultRule)
+        rules = {
+            "type": "object",
+            "required": ["data", "fired"],
+            "properties": {
+                "data": {"type": "array", "items": one},
+                "fired": {"type": "integer", "description": "faults fired since start"},
+            },
+        }
+        deleted, path_id = doc.model(Deleted), [Param("id", location="path")]
+        doc.add("GET", "/__admin/faults", "List rules with their hits", account, schema=rules)
+        doc.add(
+            "DELETE",
+            "/__admin/faults",
+            "Delete every rule (or one account's)",
+            account,
+            schema=deleted,
+        )
+        doc.add("GET", "/__admin/faults/{id}", "One rule", path_id, schema=one)
+        doc.add("DELETE", "/__admin/faults/{id}", "Delete one rule", path_id, schema=deleted)
         return [
             Route("/faults", self.create, methods=["POST"]),
             Route("/faults", self.list_rules, methods=["GET"]),

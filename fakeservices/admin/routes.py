@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import resources
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from fakeservices import __version__
+from fakeservices.admin.discovery import Discovery
 from fakeservices.admin.faults import FaultRoutes
 from fakeservices.core.errors import bad_param
 from fakeservices.core.journal import JournalEntry, entry_filter, status_matcher
@@ -18,6 +20,7 @@ from fakeservices.core.outbound import Delivery, delivery_filters
 from fakeservices.core.query import Query
 from fakeservices.core.readback import Readback
 from fakeservices.core.runtime import Runtime
+from fakeservices.schemas import ConfigDump, Health, ResetResult
 
 # Services that `POST /__admin/reset?service=` names beyond the fakes themselves.
 CORE_RESETTABLE = ("faults", "journal")
@@ -140,11 +143,31 @@ class AdminCore:
     async def openapi(self, request: Request) -> Response:
         return JSONResponse(self.runtime.api_doc.render())
 
+    async def docs(self, request: Request) -> Response:
+        """The OpenAPI document rendered for a browser, from a page shipped in the package."""
+        page = resources.files("fakeservices.admin").joinpath("static/docs.html").read_text()
+        return HTMLResponse(page)
+
     def routes(self) -> list[BaseRoute]:
         doc = self.runtime.api_doc
-        doc.add("GET", "/__admin/health", "Status, ports, store counts and evictions")
-        doc.add("GET", "/__admin/metrics", "Prometheus text format metrics")
-        doc.add("GET", "/__admin/config", "The effective configuration")
+        discovery = Discovery(self.runtime)
+        text, html = {"type": "string"}, "text/html"
+        doc.add(
+            "GET",
+            "/__admin/health",
+            "Status, ports, the newest seq, store counts and evictions",
+            schema=doc.model(Health),
+        )
+        doc.add(
+            "GET",
+            "/__admin/metrics",
+            "Prometheus text format metrics",
+            schema=text,
+            response_type="text/plain",
+        )
+        doc.add(
+            "GET", "/__admin/config", "The effective configuration", schema=doc.model(ConfigDump)
+        )
         doc.add(
             "POST",
             "/__admin/reset",
@@ -153,9 +176,15 @@ class AdminCore:
                 Param("service", description="|".join(self.resettable())),
                 Param("account", description="only this account's state"),
             ],
+            schema=doc.model(ResetResult),
         )
         doc.add("GET", "/__admin/openapi.json", "This document")
+        doc.add("GET", "/__admin/docs", "This document, rendered", schema=text, response_type=html)
+        doc.add("GET", "/__admin/", "Every admin endpoint (HTML for a browser)")
+        doc.add("GET", "/", "What this server serves and how to point each SDK at it")
         return [
+            Route("/", discovery.admin_index, methods=["GET"]),
+            Route("/docs", self.docs, methods=["GET"]),
             Route("/health", self.health, methods=["GET"]),
             Route("/metrics", self.metrics, methods=["GET"]),
             Route("/config", self.config, methods=["GET"]),

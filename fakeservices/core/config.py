@@ -67,9 +67,10 @@ def env_var(field: str) -> str:
 
 
 def load_config_file(path: Path) -> dict[str, Any]:
-    """Read a TOML (``.toml``) or JSON file whose keys are Config fields (dashes allowed)."""
+    """Read a TOML (``.toml``) or JSON file of settings, keys as written there (``http_port`` or
+    ``http-port``; the caller maps them onto Config fields and names them as written)."""
     text = path.read_bytes()
     data: Any = tomllib.loads(text.decode()) if path.suffix == ".toml" else json.loads(text)
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a table/object of settings")
-    return {str(k).replace("-", "_"): v for k, v in data.items()}
+    return {str(k): v for k, v in data.items()}

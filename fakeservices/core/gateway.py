@@ -1,6 +1,6 @@
 """The one point every HTTP request to a fake passes: routing to a service, journal, log line.
 
-A pure ASGI middleware in front of the fakes' routes (the admin API bypasses it). It works out
+A pure ASGI middleware in front of the fakes' routes (the admin API and `/` bypass it). It works out
 which fake a request is for and its account *before* the fake's handler runs, so cross-cutting
 rules (the journal, the fault engine) apply to every fake the same way.
 """
@@ -36,6 +36,8 @@ from fakeservices.core.runtime import Runtime
 log = logging.getLogger("fakeservices.http")
 
 ADMIN_PREFIX = "/__admin"
+#: ``GET /`` describes the server (admin/discovery.py); like the admin API it is no fake's.
+DISCOVERY_PATH = "/"
 #: Status recorded when the client went away before any response was sent (nginx's convention).
 CLIENT_CLOSED = 499
 #: Status recorded when an injected fault sent no response at all (drop, timeout).
@@ -50,7 +52,7 @@ class ServiceGateway:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
-        if scope["type"] != "http" or path.startswith(ADMIN_PREFIX):
+        if scope["type"] != "http" or path.startswith(ADMIN_PREFIX) or path == DISCOVERY_PATH:
             await self.app(scope, receive, send)
             return
         runtime = self.runtime

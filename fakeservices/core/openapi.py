@@ -1,11 +1,22 @@
-"""A small OpenAPI 3.1 document built as admin routes are declared."""
+"""A small OpenAPI 3.1 document built as admin routes are declared.
+
+Response bodies are described from the pydantic models the Python client parses them with
+(:mod:`fakeservices.schemas`): :meth:`ApiDoc.model` registers one under ``components`` and
+:meth:`ApiDoc.page` wraps one in the read-back list envelope.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel
 
 from fakeservices import __version__
+
+Schema = dict[str, Any]
+#: What a 2xx JSON answer is described as when its route names no schema.
+ANY_OBJECT: Schema = {"type": "object"}
 
 
 @dataclass(slots=True)
@@ -51,7 +62,10 @@ class ApiDoc:
         responses: dict[int, str] | None = None,
         body_schema: dict[str, Any] | None = None,
         content_type: str = "application/json",
+        schema: Schema | None = None,
+        response_type: str = "application/json",
     ) -> None:
+        """Describe one operation; ``schema`` is its success body (``response_type``)."""
         op: dict[str, Any] = {"summary": summary, "parameters": [p.to_json() for p in params or []]}
         resp: dict[str, dict[str, Any]] = {
             str(k): {"description": v} for k, v in (responses or {200: "OK"}).items()
@@ -61,6 +75,9 @@ class ApiDoc:
         for code, spec in resp.items():
             if code >= "400":
                 spec["content"] = {"application/json": {"schema": _ERROR}}
+            else:
+                body = schema if schema is not None else ANY_OBJECT
+                spec["content"] = {response_type: {"schema": body}}
         op["responses"] = resp
         if body_schema is not None:
             op["requestBody"] = {
@@ -68,6 +85,29 @@ class ApiDoc:
                 "content": {content_type: {"schema": body_schema}},
             }
         self.paths.setdefault(path, {})[method.lower()] = op
+
+    def model(
+        self, model: type[BaseModel], mode: Literal["validation", "serialization"] = "serialization"
+    ) -> Schema:
+        """A reference to ``model``'s JSON schema (as sent, or as accepted for ``validation``)."""
+        ref = "#/components/schemas/{model}"
+        schema = model.model_json_schema(by_alias=True, ref_template=ref, mode=mode)
+        for name, sub in schema.pop("$defs", {}).items():
+            self.schemas.setdefault(name, sub)
+        self.schemas.setdefault(model.__name__, schema)
+        return {"$ref": ref.format(model=model.__name__)}
+
+    def page(self, model: type[BaseModel]) -> Schema:
+        """The read-back list envelope ``{"data": [model...], "has_more", "next_after"}``."""
+        return {
+            "type": "object",
+            "required": ["data", "has_more", "next_after"],
+            "properties": {
+                "data": {"type": "array", "items": self.model(model)},
+                "has_more": {"type": "boolean"},
+                "next_after": {"type": "integer", "description": "pass as after= to go on"},
+            },
+        }
 
     def render(self) -> dict[str, Any]:
         return {

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -23,6 +24,7 @@ from fakeservices.core.errors import AdminError, bad_param
 from fakeservices.core.openapi import ApiDoc, Param
 from fakeservices.core.query import Query
 from fakeservices.core.store import Page, Record, Store
+from fakeservices.schemas import READBACK_MODELS, Deleted, Item
 
 T = TypeVar("T", bound=Record)
 
@@ -74,6 +76,8 @@ class Readback(Generic[T]):
     summary: Callable[[T], dict[str, Any]]
     filter_params: list[Param] = field(default_factory=list)
     noun: str = "item"
+    #: The pydantic model of one item in the OpenAPI document (default: by ``name``).
+    model: type[BaseModel] | None = None
 
     # -- parsing ---------------------------------------------------------------------------
     def predicate(self, q: Query) -> Callable[[T], bool]:
@@ -204,17 +208,26 @@ class Readback(Generic[T]):
         ]
         path_id = Param("id", location="path")
         full = f"/__admin{base}"
-        doc.add("GET", full, f"List {self.name}, oldest first", params)
-        doc.add("DELETE", full, f"Delete {self.name} (matching the filters)", params)
+        model = self.model or READBACK_MODELS.get(self.name, Item)
+        page, one, deleted = doc.page(model), doc.model(model), doc.model(Deleted)
+        doc.add("GET", full, f"List {self.name}, oldest first", params, schema=page)
+        doc.add(
+            "DELETE", full, f"Delete {self.name} (matching the filters)", params, schema=deleted
+        )
         doc.add(
             "GET",
             f"{full}/wait",
             f"Wait until count {self.name} match",
             wait_params,
-            {200: "The matching items", 408: "Timed out: matched count and recent near misses"},
+            {
+                200: "The matching items",
+                408: "Timed out: matched count and recent near misses",
+                503: "The server is shutting down",
+            },
+            schema=page,
         )
-        doc.add("GET", f"{full}/{{id}}", f"One {self.noun}", [path_id])
-        doc.add("DELETE", f"{full}/{{id}}", f"Delete one {self.noun}", [path_id])
+        doc.add("GET", f"{full}/{{id}}", f"One {self.noun}", [path_id], schema=one)
+        doc.add("DELETE", f"{full}/{{id}}", f"Delete one {self.noun}", [path_id], schema=deleted)
         return [
             Route(base, self.list_items, methods=["GET"]),
             Route(base, self.delete, methods=["DELETE"]),

@@ -68,7 +68,7 @@ def session_account(session: Session) -> str:
 def _accept_any(
     server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any
 ) -> AuthResult:
-    # Any credentials are accepted: the username names the account (API.md section 1).
+    # Any credentials are accepted: the username names the account (docs/isolation.md).
     return AuthResult(success=True, auth_data=auth_data)
 
 

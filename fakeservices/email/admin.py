@@ -98,6 +98,8 @@ class EmailAdmin:
             "The message as received (SMTP: byte-exact; HTTP sends: the rendered RFC 5322 message)",
             [path_id, account],
             {200: "message/rfc822 bytes", 404: "No such email"},
+            schema={"type": "string", "format": "binary"},
+            response_type="message/rfc822",
         )
         doc.add(
             "GET",
@@ -105,6 +107,8 @@ class EmailAdmin:
             "The decoded bytes of attachment n (from 0), with its content type",
             [path_id, Param("n", "integer", location="path"), account],
             {200: "The attachment bytes", 404: "No such email or attachment"},
+            schema={"type": "string", "format": "binary"},
+            response_type="application/octet-stream",
         )
         # After the readback routes: "/emails/wait" must win over "/emails/{id}".
         return [

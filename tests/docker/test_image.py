@@ -1,7 +1,7 @@
 """The Docker image, built and tested for real with podman by docker/test-image.sh.
 
 Runs when FAKESERVICES_TEST_IMAGE=1, or when it is unset and podman is set up (podman on PATH and
-the local base image of ../shared/tools/podman-setup.sh present). FAKESERVICES_TEST_IMAGE=0 skips
+the local base image present, see docker/README.md). FAKESERVICES_TEST_IMAGE=0 skips
 it. Select it alone with ``pytest -m podman``.
 """
 
@@ -31,7 +31,7 @@ def podman_env() -> dict[str, str]:
 
 def podman_ready() -> tuple[bool, str]:
     if shutil.which("podman") is None:
-        return False, "podman is not installed (run ../shared/tools/podman-setup.sh)"
+        return False, "podman is not installed (see docker/README.md)"
     base = subprocess.run(
         ["podman", "image", "exists", "localhost/python-base:bookworm"],
         env=podman_env(),
@@ -40,7 +40,7 @@ def podman_ready() -> tuple[bool, str]:
         check=False,
     )
     if base.returncode != 0:
-        return False, "podman is not set up (run ../shared/tools/podman-setup.sh)"
+        return False, "podman is not set up (see docker/README.md)"
     return True, ""
 
 
