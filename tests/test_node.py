@@ -13,7 +13,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -77,16 +76,16 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
 
 def passed(output: str) -> int:
     """The number of passing tests in node --test's summary, TAP (`# pass 7`, the default off a
-    terminal up to Node 22) or spec (`ℹ pass 7`), asserting none failed."""
-    fail = re.search(r"^(?:#|ℹ) fail (\d+)$", output, re.M)
-    count = re.search(r"^(?:#|ℹ) pass (\d+)$", output, re.M)
+    terminal up to Node 22) or spec (U+2139 then `pass 7`), asserting none failed."""
+    fail = re.search(r"^(?:#|\u2139) fail (\d+)$", output, re.M)
+    count = re.search(r"^(?:#|\u2139) pass (\d+)$", output, re.M)
     assert fail and count, output
     assert fail.group(1) == "0", output
     return int(count.group(1))
 
 
 @pytest.fixture(scope="module")
-def installed() -> Iterator[None]:
+def installed() -> None:
     """`npm ci` and the tsc builds, once per test run even with xdist workers (a lock and a stamp
     naming the run keep a second worker from reinstalling under the first one's feet)."""
     _require_node()
@@ -105,7 +104,6 @@ def installed() -> Iterator[None]:
                 stamp.write_text(run_id)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
-    yield
 
 
 def readme_block(kind: str) -> str:
@@ -123,7 +121,8 @@ def test_js_client_declarations_are_built(installed: None) -> None:
 
 
 def test_js_client_suites_pass(installed: None) -> None:
-    tests = sorted(str(p.relative_to(CLIENT)) for p in (CLIENT / "build" / "test").glob("*.test.js"))
+    built = (CLIENT / "build" / "test").glob("*.test.js")
+    tests = sorted(str(p.relative_to(CLIENT)) for p in built)
     assert len(tests) >= 3, tests
     out = run(["node", "--test", *tests], CLIENT)
     assert passed(out) >= 20
