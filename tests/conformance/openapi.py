@@ -79,7 +79,9 @@ class OpenApi:
         if types is not None:
             wrong = not isinstance(value, types) or (kind != "boolean" and isinstance(value, bool))
             if wrong:
-                return [Violation(path, "", f"{kind}, got {type(value).__name__} {value!r:.60}", name)]
+                return [
+                    Violation(path, "", f"{kind}, got {type(value).__name__} {value!r:.60}", name)
+                ]
         if "enum" in schema and value not in schema["enum"]:
             return [Violation(path, "", f"one of {schema['enum']}, got {value!r}", name)]
         if isinstance(value, str):
@@ -97,7 +99,9 @@ class OpenApi:
             return self._object(value, schema, path, name)
         return []
 
-    def _object(self, value: Mapping[str, Any], schema: Schema, path: str, name: str) -> list[Violation]:
+    def _object(
+        self, value: Mapping[str, Any], schema: Schema, path: str, name: str
+    ) -> list[Violation]:
         props: Mapping[str, Any] = schema["properties"]
         required = set(props) if self.all_required else set(schema.get("required", ()))
         out = [

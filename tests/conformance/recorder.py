@@ -109,7 +109,13 @@ class _Capture:
                 body = json.loads(raw)
             except ValueError:
                 return  # not JSON: an injected malformed-body fault, or HTML
-        vendor = "stripe" if path.startswith("/v1") else "sms" if path.startswith("/2010") else "sendgrid"
+        vendor = (
+            "stripe"
+            if path.startswith("/v1")
+            else "sms"
+            if path.startswith("/2010")
+            else "sendgrid"
+        )
         problems = validate_response(vendor, method, path, status, body)
         if problems is not None:
             self.recorder.report(vendor, f"{method} {path} -> {status}", problems)

@@ -31,6 +31,8 @@ LIST_KEYS = {"object", "data", "has_more", "url"}
 SEARCH_KEYS = {"object", "data", "has_more", "next_page", "url"}
 
 Schema = Mapping[str, Any]
+#: The JSON kind a schema expression of this kind matches (others match their own name).
+_KIND_OF = {"list": "obj", "map": "obj", "open": "str"}
 
 
 def _json_kind(value: Any) -> str:
@@ -61,9 +63,13 @@ def _describe(t: Schema) -> str:
         return f"array of {_describe(t['of'])}"
     if k == "list":
         return f"list of {_describe(t['of'])}"
-    return {"str": "string", "num": "number", "bool": "boolean", "map": "object", "open": "string"}.get(
-        k, k
-    )
+    return {
+        "str": "string",
+        "num": "number",
+        "bool": "boolean",
+        "map": "object",
+        "open": "string",
+    }.get(k, k)
 
 
 class StripeSchema:
@@ -91,7 +97,9 @@ class StripeSchema:
         """A ``/v1`` response body: an error envelope, a list, an event or an object."""
         if isinstance(body, dict) and "error" in body and "object" not in body:
             out = [
-                Violation("$", k, "not part of Stripe's error envelope") for k in body if k != "error"
+                Violation("$", k, "not part of Stripe's error envelope")
+                for k in body
+                if k != "error"
             ]
             return out + self.check(body["error"], {"k": "ref", "n": ERROR_TYPE}, "$.error")
         return self.validate_object(body, "$")
@@ -111,8 +119,10 @@ class StripeSchema:
         if name is None:
             return [
                 Violation(
-                    path, "object", f"an object the schema defines; {kind!r} is not in it (expand "
-                    "tests/data/specs/stripe-endive.schema.json, see its README)"
+                    path,
+                    "object",
+                    f"an object the schema defines; {kind!r} is not in it (expand "
+                    "tests/data/specs/stripe-endive.schema.json, see its README)",
                 )
             ]
         return self.check(value, {"k": "ref", "n": name}, path)
@@ -131,7 +141,11 @@ class StripeSchema:
     # -- containers --------------------------------------------------------------------------
     def _list(self, value: Mapping[str, Any], path: str, of: Schema | None) -> list[Violation]:
         out = [Violation(path, k, "required in a list") for k in sorted(LIST_KEYS - set(value))]
-        out += [Violation(path, k, "not part of a list") for k in value if k not in LIST_KEYS]
+        out += [
+            Violation(path, k, "not part of a list")
+            for k in value
+            if k not in LIST_KEYS and ("list", k) not in STRIPE_EXTRA_KEYS
+        ]
         out += self.check(value.get("has_more"), {"k": "bool"}, f"{path}.has_more")
         out += self.check(value.get("url"), {"k": "str"}, f"{path}.url")
         data = value.get("data")
@@ -139,13 +153,17 @@ class StripeSchema:
             return [*out, Violation(path, "data", f"an array, got {_json_kind(data)}")]
         for i, item in enumerate(data):
             where = f"{path}.data[{i}]"
-            out += self.check(item, of, where) if of is not None else self.validate_object(item, where)
+            out += (
+                self.check(item, of, where) if of is not None else self.validate_object(item, where)
+            )
         return out
 
     def _search(self, value: Mapping[str, Any], path: str) -> list[Violation]:
         allowed = SEARCH_KEYS | {"total_count"}
         out = [Violation(path, k, "required in a search result") for k in SEARCH_KEYS - set(value)]
-        out += [Violation(path, k, "not part of a search result") for k in value if k not in allowed]
+        out += [
+            Violation(path, k, "not part of a search result") for k in value if k not in allowed
+        ]
         for i, item in enumerate(value.get("data") or []):
             out += self.validate_object(item, f"{path}.data[{i}]")
         return out
@@ -178,7 +196,9 @@ class StripeSchema:
                 )
             )
         if "previous_attributes" in data:
-            out += self.check(data["previous_attributes"], {"k": "map"}, f"{where}.previous_attributes")
+            out += self.check(
+                data["previous_attributes"], {"k": "map"}, f"{where}.previous_attributes"
+            )
         return out
 
     # -- the type walk -----------------------------------------------------------------------
@@ -272,21 +292,15 @@ class StripeSchema:
                         deleted = props.get("deleted", {}).get("t") == {"k": "lit", "v": True}
                         if deleted != (value.get("deleted") is True):
                             continue
-                    if target.get("stub") and isinstance(value, dict):
-                        if value.get("object") != target.get("object"):
-                            continue
+                    stub = target.get("stub") and isinstance(value, dict)
+                    if stub and value.get("object") != target.get("object"):
+                        continue
                     out.append(m)
-            elif mk in ("union", "any", "lit"):
-                out.append(m)
-            elif {"arr": "arr", "list": "obj", "obj": "obj", "map": "obj", "open": "str"}.get(
-                mk, mk
-            ) == kind:
+            elif mk in ("union", "any", "lit") or _KIND_OF.get(mk, mk) == kind:
                 out.append(m)
         return out
 
-    def _props(
-        self, value: Any, props: Mapping[str, Any], path: str, name: str
-    ) -> list[Violation]:
+    def _props(self, value: Any, props: Mapping[str, Any], path: str, name: str) -> list[Violation]:
         if not isinstance(value, dict):
             return [Violation(path, "", f"an object, got {_json_kind(value)} {value!r:.60}", name)]
         out: list[Violation] = []

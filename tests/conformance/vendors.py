@@ -30,7 +30,10 @@ TWILIO_ERROR = {
 TWILIO_ERROR_OPTIONAL = {"detail": {"type": "string"}}
 
 _TWILIO_PATHS = [
-    (re.compile(r"^/2010-04-01/Accounts/[^/]+/Messages\.json$"), "/2010-04-01/Accounts/{AccountSid}/Messages.json"),
+    (
+        re.compile(r"^/2010-04-01/Accounts/[^/]+/Messages\.json$"),
+        "/2010-04-01/Accounts/{AccountSid}/Messages.json",
+    ),
     (
         re.compile(r"^/2010-04-01/Accounts/[^/]+/Messages/[^/]+\.json$"),
         "/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json",
@@ -94,5 +97,8 @@ def _sendgrid(status: int, body: Any) -> list[Violation] | None:
         return []
     spec = sendgrid_spec()
     found = spec.response_schema("/v3/mail/send", "POST", status)
-    schema, name = found or (spec.resolve({"$ref": "#/components/schemas/ErrorResponse"})[0], "ErrorResponse")
+    schema, name = found or (
+        spec.resolve({"$ref": "#/components/schemas/ErrorResponse"})[0],
+        "ErrorResponse",
+    )
     return spec.check(body, schema, "$", name)
