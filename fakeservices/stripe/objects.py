@@ -44,6 +44,18 @@ def digits(n: int) -> str:
     return "".join(secrets.choice("0123456789") for _ in range(n))
 
 
+def account_id(key: str) -> str:
+    """The ``acct_`` id standing for a secret key's account (stable per key)."""
+    digest = hashlib.sha256(key.encode()).digest()
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    return "acct_1" + "".join(alphabet[b % 62] for b in digest[:15])
+
+
+def request_log_url(key: str, req_id: str) -> str:
+    """An error's ``request_log_url`` in its current real form (Workbench logs)."""
+    return f"https://dashboard.stripe.com/{account_id(key)}/test/workbench/logs?object={req_id}"
+
+
 def fingerprint(number: str) -> str:
     return hashlib.sha256(number.encode()).hexdigest()[:16]
 
