@@ -146,6 +146,10 @@ def authenticate_call(payment_intent: str, outcome: str) -> Call[Any]:
     return Call("POST", path, _json, json={"outcome": outcome})
 
 
+def send_now_call(sid: str) -> Call[Sms]:
+    return Call("POST", f"/__admin/sms/{sid}/send-now", _one(Sms))
+
+
 def raw_call(email_id: str) -> Call[bytes]:
     return Call("GET", f"/__admin/emails/{email_id}/raw", _content)
 
@@ -247,6 +251,13 @@ class Emails(Items[Email]):
         return self._run(attachment_call(email_id, index))
 
 
+class SmsItems(Items[Sms]):
+    def send_now(self, sid: str) -> Sms:
+        """Send a scheduled message now instead of at its ``SendAt``; returns it (still
+        ``scheduled``: wait for its next status)."""
+        return self._run(send_now_call(sid))
+
+
 class FaultHandle:
     """An installed fault rule; as a context manager it removes the rule on exit."""
 
@@ -316,7 +327,7 @@ class FakeServices(_SyncBase):
         self.base_url = base_url.rstrip("/")
         super().__init__(httpx.Client(base_url=self.base_url, timeout=timeout))
         self.emails = Emails(self._http, EMAILS)
-        self.sms = Items(self._http, SMS)
+        self.sms = SmsItems(self._http, SMS)
         self.requests = Items(self._http, REQUESTS)
         self.webhook_deliveries = Items(self._http, DELIVERIES)
         self.faults = Faults(self._http)
@@ -390,6 +401,11 @@ class AsyncEmails(AsyncItems[Email]):
         return await self._run(attachment_call(email_id, index))
 
 
+class AsyncSmsItems(AsyncItems[Sms]):
+    async def send_now(self, sid: str) -> Sms:
+        return await self._run(send_now_call(sid))
+
+
 class AsyncFaultHandle:
     """An installed fault rule; ``async with`` removes it on exit."""
 
@@ -454,7 +470,7 @@ class AsyncFakeServices(_AsyncBase):
         self.base_url = base_url.rstrip("/")
         super().__init__(httpx.AsyncClient(base_url=self.base_url, timeout=timeout))
         self.emails = AsyncEmails(self._http, EMAILS)
-        self.sms = AsyncItems(self._http, SMS)
+        self.sms = AsyncSmsItems(self._http, SMS)
         self.requests = AsyncItems(self._http, REQUESTS)
         self.webhook_deliveries = AsyncItems(self._http, DELIVERIES)
         self.faults = AsyncFaults(self._http)
