@@ -198,6 +198,10 @@ def authenticate_call(payment_intent: str, outcome: str) -> Call[Any]:
     return Call("POST", path, _json, json={"outcome": outcome})
 
 
+def send_now_call(sid: str) -> Call[Sms]:
+    return Call("POST", f"/__admin/sms/{sid}/send-now", _one(Sms))
+
+
 def raw_call(email_id: str) -> Call[bytes]:
     return Call("GET", f"/__admin/emails/{email_id}/raw", _content)
 
@@ -303,6 +307,13 @@ class Emails(Items[Email]):
         return self._run(attachment_call(email_id, index))
 
 
+class SmsItems(Items[Sms]):
+    def send_now(self, sid: str) -> Sms:
+        """Send a scheduled message now instead of at its ``SendAt``; returns it (still
+        ``scheduled``: wait for its next status)."""
+        return self._run(send_now_call(sid))
+
+
 class FaultHandle:
     """An installed fault rule; as a context manager it removes the rule on exit."""
 
@@ -377,7 +388,7 @@ class FakeServices(_SyncBase):
         super().__init__(http)
         self.scope = scope
         self.emails = Emails(http, EMAILS, scope)
-        self.sms = Items(http, SMS, scope)
+        self.sms = SmsItems(http, SMS, scope)
         self.requests = Items(http, REQUESTS, scope)
         self.webhook_deliveries = Items(http, DELIVERIES, scope)
         self.stripe_events = Items(http, STRIPE_EVENTS, scope)
@@ -468,6 +479,11 @@ class AsyncEmails(AsyncItems[Email]):
         return await self._run(attachment_call(email_id, index))
 
 
+class AsyncSmsItems(AsyncItems[Sms]):
+    async def send_now(self, sid: str) -> Sms:
+        return await self._run(send_now_call(sid))
+
+
 class AsyncFaultHandle:
     """An installed fault rule; ``async with`` removes it on exit."""
 
@@ -541,7 +557,7 @@ class AsyncFakeServices(_AsyncBase):
         super().__init__(http)
         self.scope = scope
         self.emails = AsyncEmails(http, EMAILS, scope)
-        self.sms = AsyncItems(http, SMS, scope)
+        self.sms = AsyncSmsItems(http, SMS, scope)
         self.requests = AsyncItems(http, REQUESTS, scope)
         self.webhook_deliveries = AsyncItems(http, DELIVERIES, scope)
         self.stripe_events = AsyncItems(http, STRIPE_EVENTS, scope)

@@ -2,6 +2,10 @@
 
 Tests isolate themselves the way users do: each uses fresh credentials (accounts), so they can
 share the server. Tests that need other settings start their own with ``start_server``.
+
+Every server the session starts carries the conformance recorder (tests/conformance): each
+Stripe, Twilio and SendGrid response and each Stripe event is validated against the vendored
+specs, and a violation fails the test that received it.
 """
 
 from __future__ import annotations
@@ -13,6 +17,21 @@ import httpx
 import pytest
 
 from fakeservices.server import EmbeddedServer, start_server
+from tests.conformance.recorder import ConformancePlugin, Recorder, install
+
+RECORDER = Recorder()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    install(RECORDER)
+    if not config.pluginmanager.has_plugin("conformance"):
+        config.pluginmanager.register(ConformancePlugin(RECORDER), "conformance")
+
+
+@pytest.fixture
+def conformance() -> Recorder:
+    """The recorder, for tests that check the conformance machinery itself."""
+    return RECORDER
 
 
 @pytest.fixture(scope="session")

@@ -61,13 +61,14 @@ def test_readme_python_example_runs(tmp_path: Path) -> None:
 def test_readme_curl_session_succeeds(server: EmbeddedServer, unique: str) -> None:
     [script] = blocks("curl")
     host = f"127.0.0.1:{server.http_port}"
+    account = "AC" + (unique * 3)[:32]  # an Account SID of Twilio's form: AC + 32 hex
     # Run against this test's server, as its own tenant, failing on any HTTP error.
     script = (
         script.replace("localhost:4010", host)
-        .replace("ACdemo", "AC" + unique)
+        .replace("AC0123456789abcdef0123456789abcdef", account)
         .replace("sk_test_demo", "sk_test_" + unique)
         .replace("bob@example.com", f"bob-{unique}@example.com")
-        .replace("to=%2B15558675310", f"to=%2B15558675310&account=AC{unique}")
+        .replace("to=%2B15558675310", f"to=%2B15558675310&account={account}")
         .replace("curl -s -X POST '127.0.0.1", "true '")  # keep the shared server's state
         .replace("curl -s ", "curl -sS --fail-with-body ")
     )

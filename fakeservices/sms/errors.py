@@ -17,13 +17,27 @@ class ErrorSpec:
     code: int
     status: int
     template: str
+    #: Twilio's optional ``detail`` (its 401s carry one).
+    detail: str | None = None
+
+
+#: 20003 when the request carries no usable Basic credentials, and when they name another
+#: account: real Twilio's texts (captured responses, reference/sms-and-email.md §A3).
+NO_CREDENTIALS = 20003
+INVALID_USERNAME = -20003
 
 
 #: Every error the SMS fake can answer with, by code.
 CATALOG: dict[int, ErrorSpec] = {
     spec.code: spec
     for spec in (
-        ErrorSpec(20003, 401, "Authenticate"),
+        ErrorSpec(NO_CREDENTIALS, 401, "Authentication Error - No credentials provided"),
+        ErrorSpec(
+            INVALID_USERNAME,
+            401,
+            "Authentication Error - invalid username",
+            "Your AccountSid or AuthToken was incorrect.",
+        ),
         ErrorSpec(20004, 405, "Method not allowed"),
         ErrorSpec(20009, 400, "Cannot delete this resource before it is complete"),
         ErrorSpec(20404, 404, "The requested resource {path} was not found"),
@@ -65,6 +79,16 @@ CATALOG: dict[int, ErrorSpec] = {
         ErrorSpec(21617, 400, "The concatenated message body exceeds the 1600 character limit."),
         ErrorSpec(30400, 400, "Parameters are not valid"),
         ErrorSpec(30409, 400, "This message cannot be canceled"),
+        # Message scheduling (titles of Twilio's error pages).
+        ErrorSpec(35111, 400, "SendAt timestamp is missing"),
+        ErrorSpec(
+            35114,
+            400,
+            "Scheduling does not support this timestamp: SendAt must be between 300 seconds and "
+            "35 days (3024000 seconds) in the future, in YYYY-MM-DDTHH:MM:SSZ format (got "
+            "{send_at})",
+        ),
+        ErrorSpec(35118, 400, "MessagingServiceSid is required to schedule a message"),
     )
 }
 
@@ -82,19 +106,23 @@ CODE_FOR_STATUS: dict[int, int] = {
 class TwilioError(Exception):
     """A Twilio REST error: rendered as ``{"code","message","more_info","status"}``."""
 
-    def __init__(self, code: int, status: int, message: str) -> None:
+    def __init__(self, code: int, status: int, message: str, detail: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.status = status
         self.message = message
+        self.detail = detail
 
     @classmethod
     def of(cls, code: int, **fields: str) -> TwilioError:
         spec = CATALOG[code]
-        return cls(code, spec.status, spec.template.format(**fields))
+        return cls(abs(code), spec.status, spec.template.format(**fields), spec.detail)
 
     def to_json(self) -> dict[str, Any]:
-        return envelope(self.code, self.status, self.message)
+        body = envelope(self.code, self.status, self.message)
+        if self.detail is not None:
+            body["detail"] = self.detail
+        return dict(sorted(body.items()))
 
 
 def envelope(code: int, status: int, message: str) -> dict[str, Any]:

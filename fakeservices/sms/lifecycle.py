@@ -4,6 +4,10 @@ Each accepted message gets one task: for every status in :meth:`SmsModel.plan` i
 ``step_seconds`` (0 allowed), moves the message on (``store.touch`` wakes admin waiters) and, when
 the message has a ``StatusCallback``, hands a signed callback to the shared outbound sender (which
 retries and records it). A message deleted, reset or evicted meanwhile simply stops.
+
+A scheduled message (status ``scheduled``) first waits until its ``SendAt`` by the model's clock,
+then goes through the same statuses; :meth:`Lifecycle.wake` cuts the wait short when the message
+was canceled or made due now (``POST /__admin/sms/{sid}/send-now``).
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ class Lifecycle:
         self.step_seconds = step_seconds
         self._tasks: set[asyncio.Task[None]] = set()
         self._stopped = False
+        #: Scheduled messages waiting for their SendAt, by sid: set to re-check early.
+        self._waiting: dict[str, asyncio.Event] = {}
 
     def begin(self, message: Message) -> None:
         """Schedule the message's remaining statuses (call on the server loop)."""
@@ -38,7 +44,36 @@ class Lifecycle:
     def pending(self) -> int:
         return len(self._tasks)
 
+    def wake(self, message: Message) -> None:
+        """Re-check a waiting scheduled message now (it was canceled or made due)."""
+        event = self._waiting.get(message.sid)
+        if event is not None:
+            event.set()
+
+    async def _until_due(self, message: Message) -> bool:
+        """Wait for a scheduled message's SendAt; False if it stopped being scheduled."""
+        event = self._waiting[message.sid] = asyncio.Event()
+        try:
+            # Each pass ends at SendAt or on wake(); a clock that jumps ahead ends it at once.
+            for _ in range(1_000_000):
+                if message.status != "scheduled" or self.model.store.get(message.id) is not message:
+                    return False
+                delay = (message.send_at or 0.0) - self.model.clock()
+                if delay <= 0:
+                    return True
+                try:
+                    async with asyncio.timeout(delay):
+                        await event.wait()
+                except TimeoutError:
+                    pass
+                event.clear()
+            return False
+        finally:
+            self._waiting.pop(message.sid, None)
+
     async def _run(self, message: Message) -> None:
+        if message.status == "scheduled" and not await self._until_due(message):
+            return
         for status in self.model.plan(message):
             await asyncio.sleep(self.step_seconds)
             if self.model.store.get(message.id) is not message or message.final:

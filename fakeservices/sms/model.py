@@ -31,6 +31,10 @@ MAX_BODY_CHARS = 1600
 SMS_PRICE = 0.0079
 MMS_PRICE = 0.0200
 
+#: How far ahead ``SendAt`` may be (Twilio's error 35114 page: 300 s to 35 days, inclusive).
+MIN_SCHEDULE_SECONDS = 300
+MAX_SCHEDULE_SECONDS = 35 * 86400
+
 #: Statuses a message can no longer leave.
 FINAL_STATUSES = frozenset({"delivered", "undelivered", "failed", "canceled", "read", "received"})
 #: Statuses in which Twilio refuses a DELETE (20009).
@@ -119,6 +123,8 @@ class Message:
     history: list[StatusChange] = field(default_factory=list)
     ignored_params: list[str] = field(default_factory=list)
     redacted: bool = False
+    #: When a scheduled message (``ScheduleType=fixed``) is to be sent, as a timestamp.
+    send_at: float | None = None
     seq: int = 0
 
     @property
@@ -166,9 +172,20 @@ def _date_matches(sent: float | None, op: str, bound: date | datetime) -> bool:
     return day <= bound if op == "<" else day >= bound
 
 
+def parse_send_at(raw: str) -> float | None:
+    """``SendAt`` as a timestamp: ISO 8601 with a zone (``2026-12-01T10:00:00Z``), else None."""
+    try:
+        when = datetime.fromisoformat(raw.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when.timestamp() if when.tzinfo is not None else None
+
+
 class SmsModel:
-    def __init__(self, store: Store[Message]) -> None:
+    def __init__(self, store: Store[Message], clock: Callable[[], float] = time.time) -> None:
         self.store = store
+        #: The time source (injected: tests of the schedule pass their own).
+        self.clock = clock
 
     # -- create ----------------------------------------------------------------------------
     def create(self, account: str, auth_token: str, params: Params) -> Message:
@@ -201,7 +218,8 @@ class SmsModel:
         callback = first(params, "StatusCallback") or None
         if callback is not None and not valid_callback_url(callback):
             raise TwilioError.of(21609, url=callback)
-        now = time.time()
+        now = self.clock()
+        send_at = self._schedule(params, service_sid, now)
         message = Message(
             id=("MM" if media else "SM") + hex32(),
             account=account,
@@ -209,7 +227,7 @@ class SmsModel:
             from_=from_ or None,
             body=body,
             media_urls=media,
-            status="accepted" if service_sid else "queued",
+            status="scheduled" if send_at else "accepted" if service_sid else "queued",
             auth_token=auth_token,
             status_callback=callback,
             messaging_service_sid=service_sid or None,
@@ -217,9 +235,33 @@ class SmsModel:
             date_created=now,
             date_updated=now,
             ignored_params=sorted(k for k in params if k not in CREATE_PARAMS),
+            send_at=send_at,
         )
         message.history.append(StatusChange(message.status, now))
         return self.store.add(message)
+
+    @staticmethod
+    def _schedule(params: Params, service_sid: str | None, now: float) -> float | None:
+        """``SendAt`` of a ``ScheduleType=fixed`` message, validated as Twilio does."""
+        if first(params, "ScheduleType") != "fixed":
+            return None
+        if not service_sid:
+            raise TwilioError.of(35118)
+        raw = first(params, "SendAt")
+        if not raw:
+            raise TwilioError.of(35111)
+        send_at = parse_send_at(raw)
+        ahead = None if send_at is None else send_at - now
+        if ahead is None or not MIN_SCHEDULE_SECONDS <= ahead <= MAX_SCHEDULE_SECONDS:
+            raise TwilioError.of(35114, send_at=raw)
+        return send_at
+
+    def send_now(self, message: Message) -> bool:
+        """Make a scheduled message due now (the admin shortcut); False if it is not scheduled."""
+        if message.status != "scheduled":
+            return False
+        message.send_at = self.clock()
+        return True
 
     # -- read ------------------------------------------------------------------------------
     def get(self, account: str, sid: str) -> Message | None:
@@ -246,7 +288,7 @@ class SmsModel:
                 raise TwilioError.of(30400)
             message.body = ""
             message.redacted = True
-            message.date_updated = time.time()
+            message.date_updated = self.clock()
             self.store.touch(message)
         elif status is not None:
             if status != "canceled":
@@ -260,7 +302,7 @@ class SmsModel:
     def plan(self, message: Message) -> list[str]:
         """The statuses a new message goes through after its initial one."""
         outcome = OUTCOMES.get(message.to)
-        steps = ["queued"] if message.status == "accepted" else []
+        steps = ["queued"] if message.status in ("accepted", "scheduled") else []
         if outcome is not None and outcome.final_status == "failed":
             return [*steps, "failed"]
         if outcome is not None:
@@ -269,8 +311,8 @@ class SmsModel:
 
     def advance(self, message: Message, status: str) -> None:
         """Move ``message`` to ``status``, setting what Twilio sets at that point."""
-        now = time.time()
-        if message.from_ is None:
+        now = self.clock()
+        if message.from_ is None and status != "canceled":
             # A Messaging Service picks the sender when the message leaves "accepted".
             message.from_ = VALID_TEST_FROM
         if status == "sent":

@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute
 from fakeservices.core.registry import FakeService
 from fakeservices.core.runtime import Runtime
 from fakeservices.core.store import Store
-from fakeservices.sms.admin import sms_readback
+from fakeservices.sms.admin import SendNow, sms_readback
 from fakeservices.sms.errors import for_status
 from fakeservices.sms.lifecycle import Lifecycle
 from fakeservices.sms.model import Message, SmsModel
@@ -31,12 +31,14 @@ class SmsService(FakeService):
         self.lifecycle = Lifecycle(self.model, runtime.outbound, runtime.config.sms_step_seconds)
         self.wire = SmsWire(self.model, self.lifecycle)
         self.readback = sms_readback(self.store)
+        self.send_now = SendNow(self.model, self.lifecycle)
 
     def http_routes(self) -> list[BaseRoute]:
         return self.wire.routes()
 
     def admin_routes(self) -> list[BaseRoute]:
-        return self.readback.routes(self.runtime.api_doc)
+        doc = self.runtime.api_doc
+        return self.send_now.routes(doc) + self.readback.routes(doc)
 
     def journal_service(self, method: str, path: str) -> str | None:
         return "sms" if path == PREFIX or path.startswith(PREFIX + "/") else None

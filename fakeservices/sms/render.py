@@ -91,6 +91,7 @@ def admin_json(m: Message) -> dict[str, Any]:
         "status_history": [{"status": c.status, "at": rfc3339(c.at)} for c in m.history],
         "created_at": rfc3339(m.date_created),
         "redacted": m.redacted,
+        "send_at": rfc3339(m.send_at) if m.send_at is not None else None,
         "ignored_params": list(m.ignored_params),
     }
 

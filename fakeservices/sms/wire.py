@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from fakeservices.core.http import BodyTooLarge, basic_credentials, read_body
-from fakeservices.sms.errors import TwilioError
+from fakeservices.sms.errors import INVALID_USERNAME, NO_CREDENTIALS, TwilioError
 from fakeservices.sms.lifecycle import Lifecycle
 from fakeservices.sms.model import API_VERSION, ListFilter, Message, SmsModel
 from fakeservices.sms.render import (
@@ -54,10 +54,10 @@ def authenticate(request: Request, account: str) -> str:
     """
     creds = basic_credentials(request.headers.get("authorization"))
     if creds is None or not all(creds):
-        raise TwilioError.of(20003)
+        raise TwilioError.of(NO_CREDENTIALS)
     user, password = creds
     if user != account and not user.startswith("SK"):
-        raise TwilioError.of(20003)
+        raise TwilioError.of(INVALID_USERNAME)
     return password
 
 
@@ -166,7 +166,9 @@ class SmsWire:
             params = await read_form(request)
             body = params.get("Body", [None])[0]
             status = params.get("Status", [None])[0]
-            return JSONResponse(message_json(self.model.update(message, body, status)))
+            updated = self.model.update(message, body, status)
+            self.lifecycle.wake(updated)  # a canceled scheduled message stops waiting
+            return JSONResponse(message_json(updated))
         if request.method == "DELETE":
             self.model.delete(message)
             return Response(status_code=204)

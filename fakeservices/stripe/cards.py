@@ -33,11 +33,38 @@ Outcome = Literal[
 
 @dataclass(frozen=True, slots=True)
 class Decline:
+    """One way a card is refused, with every field Stripe's error and ``Charge.outcome`` carry.
+
+    Real Stripe sends ``decline_code`` on every card error (``expired_card`` for an expired card,
+    not only for ``card_declined``), ``param`` when one card field is at fault, and the
+    ``advice_code`` / ``network_decline_code`` the decline implies (recorded: generic_decline
+    gives ``try_again_later`` and network code ``01``). Network codes of the other rows are the
+    card networks' response codes for that reason (Visa: 51 insufficient funds, 41 lost, 43
+    stolen, 54 expired, N7 CVV mismatch, 61 over the amount limit, 1A authentication required).
+    """
+
     code: str
     decline_code: str | None
     message: str
     #: Charge.outcome.type: issuer_declined, blocked.
     outcome_type: str = "issuer_declined"
+    #: The card field at fault (``number``, ``exp_month``, ``cvc``), if one is.
+    param: str | None = None
+    #: ``try_again_later``, ``confirm_card_data`` or ``do_not_try_again``.
+    advice_code: str | None = None
+    network_decline_code: str | None = None
+    network_advice_code: str | None = None
+
+    def error_fields(self) -> dict[str, str]:
+        """The decline's keys of a card error object (null ones left out, as Stripe does)."""
+        out = {
+            "advice_code": self.advice_code,
+            "decline_code": self.decline_code,
+            "network_advice_code": self.network_advice_code,
+            "network_decline_code": self.network_decline_code,
+            "param": self.param,
+        }
+        return {k: v for k, v in out.items() if v is not None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,29 +100,83 @@ LEGACY_BRANDS = {
 }
 
 # -- declines ------------------------------------------------------------------------------
-GENERIC = Decline("card_declined", "generic_decline", "Your card was declined.")
-INSUFFICIENT = Decline("card_declined", "insufficient_funds", "Your card has insufficient funds.")
-LOST = Decline("card_declined", "lost_card", "Your card was declined.")
-STOLEN = Decline("card_declined", "stolen_card", "Your card was declined.")
-EXPIRED = Decline("expired_card", None, "Your card has expired.")
-INCORRECT_CVC = Decline("incorrect_cvc", None, "Your card's security code is incorrect.")
+TRY_LATER, CONFIRM_DATA, DO_NOT_TRY = "try_again_later", "confirm_card_data", "do_not_try_again"
+GENERIC = Decline(
+    "card_declined",
+    "generic_decline",
+    "Your card was declined.",
+    advice_code=TRY_LATER,
+    network_decline_code="01",
+)
+INSUFFICIENT = Decline(
+    "card_declined",
+    "insufficient_funds",
+    "Your card has insufficient funds.",
+    advice_code=TRY_LATER,
+    network_decline_code="51",
+)
+LOST = Decline(
+    "card_declined",
+    "lost_card",
+    "Your card was declined.",
+    advice_code=DO_NOT_TRY,
+    network_decline_code="41",
+)
+STOLEN = Decline(
+    "card_declined",
+    "stolen_card",
+    "Your card was declined.",
+    advice_code=DO_NOT_TRY,
+    network_decline_code="43",
+)
+EXPIRED = Decline(
+    "expired_card",
+    "expired_card",
+    "Your card has expired.",
+    param="exp_month",
+    advice_code=CONFIRM_DATA,
+    network_decline_code="54",
+)
+INCORRECT_CVC = Decline(
+    "incorrect_cvc",
+    "incorrect_cvc",
+    "Your card's security code is incorrect.",
+    param="cvc",
+    advice_code=CONFIRM_DATA,
+    network_decline_code="N7",
+)
 PROCESSING = Decline(
     "processing_error",
-    None,
+    "processing_error",
     "An error occurred while processing your card. Try again in a little bit.",
+    advice_code=TRY_LATER,
 )
 VELOCITY = Decline(
     "card_declined",
     "card_velocity_exceeded",
     "Your card was declined for making repeated attempts too frequently or exceeding its "
     "amount limit.",
+    advice_code=TRY_LATER,
+    network_decline_code="61",
 )
-FRAUDULENT = Decline("card_declined", "fraudulent", "Your card was declined.", "blocked")
-INCORRECT_NUMBER = Decline("incorrect_number", None, "Your card number is incorrect.")
+#: Radar blocks before the network is asked: no network codes.
+FRAUDULENT = Decline(
+    "card_declined", "fraudulent", "Your card was declined.", "blocked", advice_code=DO_NOT_TRY
+)
+#: Refused when the card is tokenized, before any network.
+INCORRECT_NUMBER = Decline(
+    "incorrect_number",
+    "incorrect_number",
+    "Your card number is incorrect.",
+    param="number",
+    advice_code=CONFIRM_DATA,
+)
 AUTH_REQUIRED = Decline(
     "authentication_required",
     "authentication_required",
     "Your card was declined. This transaction requires authentication.",
+    advice_code=TRY_LATER,
+    network_decline_code="1A",
 )
 AUTH_FAILED_MESSAGE = (
     "The provided PaymentMethod has failed authentication. You can provide payment_method_data "

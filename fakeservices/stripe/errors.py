@@ -5,7 +5,10 @@ The wire adapter renders them as ``{"error": {...}}`` with null keys omitted.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fakeservices.stripe.cards import Decline
 
 DOC_URL = "https://stripe.com/docs/error-codes/"
 
@@ -49,6 +52,31 @@ class StripeError(Exception):
 
 def doc_url(code: str) -> str:
     return DOC_URL + code.replace("_", "-")
+
+
+def card_error(d: Decline, param: str | None = None, **extra: Any) -> StripeError:
+    """The 402 ``card_error`` of a decline, with every decline field Stripe sends.
+
+    ``param`` overrides the decline's own (``number``, ``exp_month``, ``cvc``); ``extra`` adds
+    ``charge``, ``payment_intent``, ``payment_method``, ``setup_intent``.
+    """
+    fields = d.error_fields()
+    fields.pop("decline_code", None)
+    own_param = fields.pop("param", None)
+    return StripeError(
+        402,
+        d.message,
+        type="card_error",
+        code=d.code,
+        decline_code=d.decline_code,
+        param=param or own_param,
+        extra={**fields, **extra},
+    )
+
+
+def decline_error_object(d: Decline, **extra: Any) -> dict[str, Any]:
+    """``last_payment_error`` / ``last_setup_error`` for a decline (null keys omitted)."""
+    return card_error(d, **extra).error_object()
 
 
 class HoldRequest(Exception):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 import time
+import uuid
 from typing import Any
 
 from fakeservices.core.ids import alnum
@@ -35,6 +37,23 @@ def new_id(prefix: str) -> str:
 
 def now() -> int:
     return int(time.time())
+
+
+def digits(n: int) -> str:
+    """``n`` random decimal digits (authorization codes, network transaction ids)."""
+    return "".join(secrets.choice("0123456789") for _ in range(n))
+
+
+def account_id(key: str) -> str:
+    """The ``acct_`` id standing for a secret key's account (stable per key)."""
+    digest = hashlib.sha256(key.encode()).digest()
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    return "acct_1" + "".join(alphabet[b % 62] for b in digest[:15])
+
+
+def request_log_url(key: str, req_id: str) -> str:
+    """An error's ``request_log_url`` in its current real form (Workbench logs)."""
+    return f"https://dashboard.stripe.com/{account_id(key)}/test/workbench/logs?object={req_id}"
 
 
 def fingerprint(number: str) -> str:
@@ -98,6 +117,7 @@ def payment_method(
         "card": pm_card(spec, exp_month, exp_year, cvc_given),
         "created": now(),
         "customer": None,
+        "customer_account": None,
         "livemode": False,
         "metadata": metadata or {},
         "type": "card",
@@ -129,8 +149,8 @@ def legacy_card(spec: CardSpec, exp_month: int, exp_year: int, customer: str | N
         "last4": spec.last4,
         "metadata": {},
         "name": None,
+        "regulated_status": "unregulated",
         "tokenization_method": None,
-        "wallet": None,
     }
 
 
@@ -184,6 +204,7 @@ def payment_intent(p: Obj, automatic_pms: Obj | None) -> Obj:
     return {
         "id": pi_id,
         "object": "payment_intent",
+        "allowed_payment_method_types": None,
         "amount": p["amount"],
         "amount_capturable": 0,
         "amount_details": {"tip": {}},
@@ -199,10 +220,13 @@ def payment_intent(p: Obj, automatic_pms: Obj | None) -> Obj:
         "created": now(),
         "currency": p["currency"],
         "customer": p.get("customer"),
+        "customer_account": None,
         "description": p.get("description"),
+        "excluded_payment_method_types": None,
         "last_payment_error": None,
         "latest_charge": None,
         "livemode": False,
+        "managed_payments": {"enabled": False},
         "metadata": p.get("metadata") or {},
         "next_action": None,
         "on_behalf_of": p.get("on_behalf_of"),
@@ -217,6 +241,7 @@ def payment_intent(p: Obj, automatic_pms: Obj | None) -> Obj:
             }
         },
         "payment_method_types": p.get("payment_method_types") or ["card"],
+        "payment_record": None,
         "processing": None,
         "receipt_email": p.get("receipt_email"),
         "review": None,
@@ -234,7 +259,7 @@ def payment_intent(p: Obj, automatic_pms: Obj | None) -> Obj:
 def outcome(spec: CardSpec, d: Decline | None) -> Obj:
     if d is not None and d.outcome_type == "blocked":
         return {
-            "advice_code": None,
+            "advice_code": d.advice_code,
             "network_advice_code": None,
             "network_decline_code": None,
             "network_status": "not_sent_to_network",
@@ -252,9 +277,9 @@ def outcome(spec: CardSpec, d: Decline | None) -> Obj:
             else f"The bank returned the decline code `{reason}`."
         )
         return {
-            "advice_code": None,
-            "network_advice_code": None,
-            "network_decline_code": None,
+            "advice_code": d.advice_code,
+            "network_advice_code": d.network_advice_code,
+            "network_decline_code": d.network_decline_code,
             "network_status": "declined_by_network",
             "reason": reason,
             "risk_level": spec.risk_level,
@@ -292,6 +317,7 @@ def charge(
     ch_id = new_id("ch")
     d = decline
     declined = d is not None
+    sent_to_network = d is None or d.outcome_type != "blocked"
     return {
         "id": ch_id,
         "object": "charge",
@@ -332,6 +358,7 @@ def charge(
         "payment_method_details": {
             "card": {
                 "amount_authorized": None if declined else amount,
+                "authorization_code": None if declined else digits(6),
                 "brand": spec.brand,
                 "checks": {
                     "address_line1_check": None,
@@ -341,16 +368,24 @@ def charge(
                     else card.get("cvc_check"),
                 },
                 "country": "US",
+                "electronic_commerce_indicator": None,
                 "exp_month": card["exp_month"],
                 "exp_year": card["exp_year"],
+                "extended_authorization": {"status": "disabled"},
                 "fingerprint": fingerprint(spec.number),
                 "funding": spec.funding,
+                "incremental_authorization": {"status": "unavailable"},
                 "installments": None,
                 "last4": spec.last4,
                 "mandate": None,
+                "multicapture": {"status": "unavailable"},
                 "network": spec.brand,
                 "network_token": {"used": False},
+                "network_transaction_id": digits(15) if sent_to_network else None,
+                "overcapture": {"maximum_amount_capturable": amount, "status": "unavailable"},
+                "regulated_status": "unregulated",
                 "three_d_secure": None,
+                "transaction_link_id": None,
                 "wallet": None,
             },
             "type": "card",
@@ -371,6 +406,19 @@ def charge(
     }
 
 
+def three_d_secure(result: str = "authenticated") -> Obj:
+    """``payment_method_details.card.three_d_secure`` of a charge after a 3DS2 challenge."""
+    return {
+        "authentication_flow": "challenge",
+        "electronic_commerce_indicator": "05",
+        "exemption_indicator": None,
+        "result": result,
+        "result_reason": None,
+        "transaction_id": str(uuid.uuid4()),
+        "version": "2.2.0",
+    }
+
+
 def balance_transaction(amount: int, currency: str, source: str, kind: str) -> Obj:
     fee = 0 if kind == "refund" else round(amount * 0.029) + 30
     return {
@@ -378,6 +426,7 @@ def balance_transaction(amount: int, currency: str, source: str, kind: str) -> O
         "object": "balance_transaction",
         "amount": amount,
         "available_on": now() + 2 * 86400,
+        "balance_type": "payments",
         "created": now(),
         "currency": currency,
         "description": None,
@@ -401,6 +450,8 @@ def refund(amount: int, ch: Obj, fields: Obj, txn: str | None, status: str = "su
         "charge": ch["id"],
         "created": now(),
         "currency": ch["currency"],
+        "customer": ch["customer"],
+        "customer_account": None,
         "destination_details": {
             "card": {
                 "reference_status": "pending",
@@ -411,6 +462,7 @@ def refund(amount: int, ch: Obj, fields: Obj, txn: str | None, status: str = "su
         },
         "metadata": fields.get("metadata") or {},
         "payment_intent": ch["payment_intent"],
+        "payment_method": ch["payment_method"],
         "reason": fields.get("reason"),
         "receipt_number": None,
         "source_transfer_reversal": None,
@@ -424,6 +476,7 @@ def setup_intent(p: Obj, automatic_pms: Obj | None) -> Obj:
     return {
         "id": si_id,
         "object": "setup_intent",
+        "allowed_payment_method_types": None,
         "application": None,
         "automatic_payment_methods": automatic_pms,
         "cancellation_reason": None,
@@ -431,6 +484,7 @@ def setup_intent(p: Obj, automatic_pms: Obj | None) -> Obj:
         "created": now(),
         "customer": p.get("customer"),
         "description": p.get("description"),
+        "excluded_payment_method_types": None,
         "flow_directions": p.get("flow_directions"),
         "last_setup_error": None,
         "latest_attempt": None,

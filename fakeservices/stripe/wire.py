@@ -13,7 +13,6 @@ import base64
 import hashlib
 import json
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -35,7 +34,7 @@ from fakeservices.stripe.model import (
     created_filter,
     paginate,
 )
-from fakeservices.stripe.objects import clone
+from fakeservices.stripe.objects import clone, request_log_url
 
 if TYPE_CHECKING:
     from fakeservices.core.runtime import Runtime
@@ -96,11 +95,9 @@ def json_bytes(obj: Any) -> bytes:
     return json.dumps(obj, indent=2).encode("utf-8")
 
 
-def error_body(err: StripeError, req_id: str) -> Obj:
+def error_body(err: StripeError, req_id: str, account: str = "") -> Obj:
     body = err.error_object()
-    body["request_log_url"] = (
-        f"https://dashboard.stripe.com/test/logs/{req_id}?t={int(time.time())}"
-    )
+    body["request_log_url"] = request_log_url(account, req_id)
     return {"error": body}
 
 
@@ -568,7 +565,8 @@ class StripeWire:
         return Response(body, status_code=status, headers=headers, media_type="application/json")
 
     def error(self, err: StripeError, req_id: str, request: Request) -> Response:
-        return self.response(err.status, json_bytes(error_body(err, req_id)), req_id, request)
+        body = error_body(err, req_id, account_of(request.headers))
+        return self.response(err.status, json_bytes(body), req_id, request)
 
     async def read_body(self, request: Request) -> bytes | None:
         """The body, or None when it is larger than :data:`MAX_BODY_BYTES`."""

@@ -46,6 +46,8 @@ def create_error(twilio: Twilio, **kwargs: Any) -> TwilioRestException:
 def test_missing_auth_is_401_20003(server: EmbeddedServer, twilio: Twilio) -> None:
     r = httpx.post(server.url + messages_path(twilio.sid), data=GOOD)
     assert_envelope(r, 401, 20003)
+    assert r.json()["message"] == "Authentication Error - No credentials provided"
+    assert "detail" not in r.json()
     assert r.headers["www-authenticate"].startswith("Basic")
     r = httpx.get(server.url + messages_path(twilio.sid), headers={"Authorization": "Basic !!"})
     assert_envelope(r, 401, 20003)
@@ -58,7 +60,16 @@ def test_sid_not_matching_url_is_401_20003(server: EmbeddedServer, twilio: Twili
             to="+15558675310", from_="+15005550006", body="x"
         )
     assert (info.value.status, info.value.code) == (401, 20003)
-    assert info.value.msg == "Unable to create record: Authenticate"
+    assert info.value.msg == "Unable to create record: Authentication Error - invalid username"
+    r = httpx.get(server.url + messages_path(twilio.sid), auth=(new_sid(), "token"))
+    assert r.status_code == 401
+    assert r.json() == {
+        "code": 20003,
+        "detail": "Your AccountSid or AuthToken was incorrect.",
+        "message": "Authentication Error - invalid username",
+        "more_info": "https://www.twilio.com/docs/errors/20003",
+        "status": 401,
+    }
     assert twilio.client.messages.list() == []
 
 

@@ -12,7 +12,7 @@ from fakeservices.stripe.cards import (
 from fakeservices.stripe.errors import (
     HoldRequest,
     StripeError,
-    doc_url,
+    decline_error_object,
     invalid,
     state_error,
 )
@@ -232,11 +232,7 @@ class PaymentIntents(Customers):
             },
         )
         if pi["id"] in acct.authenticated:
-            ch["payment_method_details"]["card"]["three_d_secure"] = {
-                "authentication_flow": "challenge",
-                "result": "authenticated",
-                "version": "2.2.0",
-            }
+            ch["payment_method_details"]["card"]["three_d_secure"] = objects.three_d_secure()
         if not manual:
             ch["balance_transaction"] = self._txn(acct, pi["amount"], pi["currency"], ch["id"])
         self._add(acct, ch)
@@ -279,16 +275,9 @@ class PaymentIntents(Customers):
             fields={"description": pi["description"], "metadata": dict(pi["metadata"])},
         )
         self._add(acct, ch)
-        error = {
-            "charge": ch["id"],
-            "code": d.code,
-            "decline_code": d.decline_code,
-            "doc_url": doc_url(d.code),
-            "message": d.message,
-            "payment_method": clone(pm),
-            "type": "card_error",
-        }
-        pi["last_payment_error"] = {k: v for k, v in error.items() if v is not None}
+        pi["last_payment_error"] = decline_error_object(
+            d, charge=ch["id"], payment_method=clone(pm)
+        )
         pi["latest_charge"] = ch["id"]
         pi["status"] = "requires_payment_method"
         pi["payment_method"] = None

@@ -12,6 +12,7 @@ from fakeservices.stripe.cards import (
 )
 from fakeservices.stripe.errors import (
     StripeError,
+    card_error,
     invalid,
     missing,
     no_such,
@@ -74,15 +75,7 @@ class PaymentMethods(ModelBase):
 
     @staticmethod
     def _card_error(d: Decline, param: str | None = None, **extra: Any) -> StripeError:
-        return StripeError(
-            402,
-            d.message,
-            type="card_error",
-            code=d.code,
-            decline_code=d.decline_code,
-            param=param,
-            extra=extra,
-        )
+        return card_error(d, param, **extra)
 
     def _token_spec(self, acct: Account, tok: str, param: str, consume: bool = True) -> CardSpec:
         magic = cards.by_token(tok)

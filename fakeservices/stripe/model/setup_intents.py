@@ -9,6 +9,7 @@ from fakeservices.stripe.cards import (
 )
 from fakeservices.stripe.errors import (
     HoldRequest,
+    decline_error_object,
     doc_url,
     state_error,
 )
@@ -111,7 +112,8 @@ class SetupIntents(Charges):
             return si
         if spec.outcome == "decline" and spec.decline is not None:
             d = spec.decline
-            self._fail_si(ctx, acct, si, pm, d.code, d.message, d.decline_code, "card_error")
+            error = decline_error_object(d, payment_method=clone(pm))
+            self._fail_si(ctx, acct, si, pm, d.code, d.message, error=error)
             raise self._card_error(d, setup_intent=clone(si), payment_method=clone(pm))
         self._succeed_si(ctx, acct, si, pm)
         return si
@@ -135,18 +137,18 @@ class SetupIntents(Charges):
         pm: Obj,
         code: str,
         message: str,
-        decline_code: str | None = None,
-        type_: str = "invalid_request_error",
+        error: Obj | None = None,
     ) -> None:
-        error = {
-            "code": code,
-            "decline_code": decline_code,
-            "doc_url": doc_url(code),
-            "message": message,
-            "payment_method": clone(pm),
-            "type": type_,
-        }
-        si["last_setup_error"] = {k: v for k, v in error.items() if v is not None}
+        """``error`` is a card decline's error object; else an ``invalid_request_error``."""
+        if error is None:
+            error = {
+                "code": code,
+                "doc_url": doc_url(code),
+                "message": message,
+                "payment_method": clone(pm),
+                "type": "invalid_request_error",
+            }
+        si["last_setup_error"] = error
         si["status"] = "requires_payment_method"
         si["payment_method"] = None
         si["next_action"] = None

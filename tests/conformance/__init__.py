@@ -1,0 +1,1 @@
+"""Wire conformance: every object the fakes serve, checked against the vendored vendor specs."""
