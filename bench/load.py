@@ -24,6 +24,13 @@ from urllib.parse import urlencode
 STRIPE_KEY = "sk_test_x"
 TWILIO_SID = "AC" + "b" * 32
 SENDGRID_KEY = "SG.bench"
+MAILGUN_KEY = "key-bench"
+POSTMARK_TOKEN = "bench-server-token"
+
+
+def twilio_sid(account: str) -> str:
+    """A well-formed Account SID (AC + 32 hex digits) that names ``account``."""
+    return "AC" + account.encode().hex()[:32].rjust(32, "0")
 
 
 # -- a small HTTP/1.1 client ----------------------------------------------------------------------
@@ -96,6 +103,7 @@ PI_CREATE = urlencode(
         "payment_method_types[0]": "card",
     }
 ).encode()
+PI_CREATE_CONFIRM = PI_CREATE + b"&confirm=true"
 
 
 def sms_body(i: int) -> bytes:
@@ -115,40 +123,108 @@ def sendgrid_body(i: int) -> bytes:
     ).encode()
 
 
-class Scenario:
-    """One operation against a server; returns the statuses it saw."""
+def mailgun_body(i: int) -> bytes:
+    # What the mailgun SDK (requests, ``data=``) sends for a plain-text message: urlencoded.
+    return urlencode(
+        {
+            "from": "bench@mg.example.com",
+            "to": f"user{i}@example.com",
+            "subject": f"bench {i}",
+            "text": "hello from the bench " * 8,
+        }
+    ).encode()
 
-    def __init__(self, name: str, key: str = STRIPE_KEY) -> None:
+
+def postmark_body(i: int) -> bytes:
+    return json.dumps(
+        {
+            "From": "bench@example.com",
+            "To": f"user{i}@example.com",
+            "Subject": f"bench {i}",
+            "TextBody": "hello from the bench " * 8,
+            "MessageStream": "outbound",
+        }
+    ).encode()
+
+
+#: Scenario name -> requests per operation (everything else is one).
+TWO_REQUESTS = {"stripe"}
+
+
+class Scenario:
+    """One operation against a server; returns the statuses it saw.
+
+    ``key`` is the Stripe key; ``account`` (when given) names the account of the other APIs: the
+    SendGrid/Mailgun key and the Postmark token are ``account`` itself, the Twilio Account SID is
+    derived from it. Response bodies are counted (``resp_bytes`` / ``responses``), so the report
+    can show that a baseline answers as much as the fake does.
+    """
+
+    def __init__(self, name: str, key: str = STRIPE_KEY, account: str | None = None) -> None:
         self.name = name
         self.stripe_auth = {"Authorization": f"Bearer {key}", **FORM}
-        self.twilio_auth = {"Authorization": basic(TWILIO_SID, "token"), **FORM}
-        self.sg = {"Authorization": f"Bearer {SENDGRID_KEY}", "Content-Type": "application/json"}
-        self.requests_per_op = 2 if name == "stripe" else 1
+        self.twilio_sid = twilio_sid(account) if account else TWILIO_SID
+        self.twilio_auth = {"Authorization": basic(self.twilio_sid, "token"), **FORM}
+        self.sg = {
+            "Authorization": f"Bearer {account or SENDGRID_KEY}",
+            "Content-Type": "application/json",
+        }
+        self.mg = {"Authorization": basic("api", account or MAILGUN_KEY), **FORM}
+        self.pm = {
+            "X-Postmark-Server-Token": account or POSTMARK_TOKEN,
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+        self.requests_per_op = 2 if name in TWO_REQUESTS else 1
+        self.resp_bytes = 0
+        self.responses = 0
+
+    async def req(
+        self, c: Http, method: str, path: str, body: bytes, headers: dict[str, str]
+    ) -> tuple[int, bytes]:
+        status, data = await c.request(method, path, body, headers)
+        self.resp_bytes += len(data)
+        self.responses += 1
+        return status, data
 
     async def run(self, c: Http, i: int) -> list[int]:
         if self.name == "health":
-            s, _ = await c.request("GET", "/__admin/health")
+            s, _ = await self.req(c, "GET", "/__admin/health", b"", {})
             return [s]
         if self.name == "stripe":
-            s1, body = await c.request("POST", "/v1/payment_intents", PI_CREATE, self.stripe_auth)
+            s1, body = await self.req(c, "POST", "/v1/payment_intents", PI_CREATE, self.stripe_auth)
             if s1 != 200:
                 return [s1]
             pi = json.loads(body)["id"]
-            s2, body = await c.request(
-                "POST", f"/v1/payment_intents/{pi}/confirm", b"", self.stripe_auth
+            s2, body = await self.req(
+                c, "POST", f"/v1/payment_intents/{pi}/confirm", b"", self.stripe_auth
             )
             if s2 == 200 and json.loads(body)["status"] != "succeeded":
                 s2 = 600  # counted as wrong
             return [s1, s2]
+        if self.name == "stripe-oneshot":  # create with confirm=true: one request
+            s, body = await self.req(
+                c, "POST", "/v1/payment_intents", PI_CREATE_CONFIRM, self.stripe_auth
+            )
+            if s == 200 and json.loads(body)["status"] != "succeeded":
+                s = 600
+            return [s]
         if self.name == "stripe-create":
-            s, _ = await c.request("POST", "/v1/payment_intents", PI_CREATE, self.stripe_auth)
+            s, _ = await self.req(c, "POST", "/v1/payment_intents", PI_CREATE, self.stripe_auth)
             return [s]
         if self.name == "twilio":
-            path = f"/2010-04-01/Accounts/{TWILIO_SID}/Messages.json"
-            s, _ = await c.request("POST", path, sms_body(i), self.twilio_auth)
+            path = f"/2010-04-01/Accounts/{self.twilio_sid}/Messages.json"
+            s, _ = await self.req(c, "POST", path, sms_body(i), self.twilio_auth)
             return [s]
         if self.name == "sendgrid":
-            s, _ = await c.request("POST", "/v3/mail/send", sendgrid_body(i), self.sg)
+            s, _ = await self.req(c, "POST", "/v3/mail/send", sendgrid_body(i), self.sg)
+            return [s]
+        if self.name == "mailgun":
+            path = "/v3/mg.example.com/messages"
+            s, _ = await self.req(c, "POST", path, mailgun_body(i), self.mg)
+            return [s]
+        if self.name == "postmark":
+            s, _ = await self.req(c, "POST", "/email", postmark_body(i), self.pm)
             return [s]
         raise ValueError(self.name)
 
@@ -216,6 +292,7 @@ async def http_load(
         "p50_ms": pct(latencies, 0.50) * 1000,
         "p99_ms": pct(latencies, 0.99) * 1000,
         "statuses": {str(k): v for k, v in statuses.items()},
+        "resp_bytes_mean": scenario.resp_bytes / max(1, scenario.responses),
     }
 
 
