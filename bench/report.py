@@ -536,9 +536,10 @@ def render_soak(sk: dict[str, Any]) -> list[str]:
         f"{iv['fault']:g} s fault rules matching only the fault account are added or removed "
         "(SMTP 451 at RCPT and HTTP 429, each with probability 0.5; Stripe delays of 1-20 ms); "
         f"every {iv['wait']:g} s a pending `/__admin/emails/wait` is answered by an SMTP "
-        f"message; every {iv['probe']:g} s `GET /__admin/health` is timed on its own connection "
-        f"(the event-loop lag seen from outside). RSS and open fds (`/proc/PID/fd`) are sampled "
-        f"every {iv['sample']:g} s."
+        f"message; every {iv['probe']:g} s a separate process times `GET /__admin/health` "
+        "(the event-loop lag seen from outside). RSS and open fds (`/proc/PID/fd`) are sampled "
+        f"every {iv['sample']:g} s. The server ran with `--max-messages "
+        f"{sk.get('max_messages', 10000):,}`."
     )
     L.append("")
     rows = []
@@ -601,7 +602,8 @@ def render_soak(sk: dict[str, Any]) -> list[str]:
         ["", "n", "p50", "p99", "max"],
         [
             [
-                "health probe (loop lag from outside)",
+                "health probe (loop lag from outside)"
+                + (f"; statuses {pr['statuses']}" if set(pr.get("statuses", {})) - {"200"} else ""),
                 f0(pr["n"]),
                 f"{pr['p50_ms']:.1f} ms",
                 f"{pr['p99_ms']:.1f} ms",

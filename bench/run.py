@@ -667,7 +667,10 @@ def bench_soak(cfg: argparse.Namespace) -> dict[str, Any]:
         if minutes < 2
         else {"reset": 30.0, "fault": 20.0, "wait": 1.0, "probe": 0.2, "sample": 5.0}
     )
-    with running(fakes()) as fk:
+    # The stores' cap: the default (10,000) in a full soak; 1,000 in a quick one, so that the
+    # stores are full (evicting) before its warm-up third is over, as in a full one.
+    cap = "1000" if minutes < 2 else "10000"
+    with running(fakes("--max-messages", cap)) as fk:
         hport, sport = fk.ports
         # Capacity: each workload alone, 8 connections (this also warms the server up).
         capacity: dict[str, float] = {}
@@ -702,6 +705,25 @@ def bench_soak(cfg: argparse.Namespace) -> dict[str, Any]:
 
         th = threading.Thread(target=sample, daemon=True)
         th.start()
+        # The health probe is its own process: the load generator's loop is busy, and its lag
+        # must not be counted as the server's.
+        prober = subprocess.Popen(
+            [
+                str(VPY),
+                "bench/load.py",
+                "probe",
+                "--port",
+                str(hport),
+                "--duration",
+                str(seconds),
+                "--probe-every",
+                str(intervals["probe"]),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            cwd=str(REPO),
+        )
         try:
             r = load(
                 "soak",
@@ -719,13 +741,18 @@ def bench_soak(cfg: argparse.Namespace) -> dict[str, Any]:
                 str(intervals["fault"]),
                 "--wait-every",
                 str(intervals["wait"]),
-                "--probe-every",
-                str(intervals["probe"]),
                 timeout=seconds + 900,
             )
         finally:
             stop.set()
             th.join()
+            try:
+                pout, _ = prober.communicate(timeout=120)
+            except subprocess.TimeoutExpired:
+                prober.kill()
+                pout, _ = prober.communicate()
+        lines = pout.strip().splitlines()
+        probe = json.loads(lines[-1]) if lines else {"error": "the probe printed nothing"}
     # Only the samples taken while the load ran (not the read-back at the end).
     during = [s for s in samples if s[0] <= r["load_s"] + 1.0]
     rss = flat([float(kib) for _, kib, _ in during], rel=0.10)
@@ -737,14 +764,17 @@ def bench_soak(cfg: argparse.Namespace) -> dict[str, Any]:
         "no_lost_emails": acc["emails"]["lost"] == 0,
         "no_lost_sms": acc["sms"]["lost"] == 0,
         "read_back_matches_health": all(a["read_back"] == a["held_after"] for a in acc.values()),
-        "no_5xx": r["five_xx"] == 0,
+        "no_5xx": r["five_xx"] == 0
+        and not any(k.startswith("5") for k in probe.get("statuses", {})),
         "no_unexpected_status": not r["unexpected"],
-        "no_client_errors": not r["errors"] and not r["crashed"],
+        "no_client_errors": not r["errors"] and not r["crashed"] and not probe.get("errors"),
         "waits_answered": set(r["wait"]["statuses"]) <= {"200"},
         "no_eviction_during_reset": r["evicted_during_reset"] == 0,
     }
     out = {
         **r,
+        "max_messages": int(cap),
+        "probe": probe,
         "minutes": minutes,
         "intervals": intervals,
         "capacity": capacity,
@@ -755,7 +785,7 @@ def bench_soak(cfg: argparse.Namespace) -> dict[str, Any]:
         "all_ok": all(checks.values()),
         "samples": [list(s) for s in samples[:: max(1, len(samples) // 60)]],
     }
-    log(f"soak: checks {checks}; rss {rss}; fds {fds}; probe p99 {r['probe']['p99_ms']:.1f} ms")
+    log(f"soak: checks {checks}; rss {rss}; fds {fds}; probe {probe}")
     return out
 
 
