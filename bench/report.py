@@ -195,7 +195,7 @@ def render(r: dict[str, Any]) -> str:
         worst = min(ls["ratio"].values())
         peers.append(
             [
-                "localstripe (PaymentIntent create + confirm, 1k and 50k stored)",
+                f"localstripe (PaymentIntent create + confirm, 1,000 and {int(big):,} stored)",
                 f"{f1(worst)}x (lowest)",
                 "faster" if worst >= 1 else "slower",
             ]
@@ -221,8 +221,8 @@ def render(r: dict[str, Any]) -> str:
                 f"MailDev {md.get('version', '?')} (Node; `--disable-web`, in memory, "
                 "`--max-emails 10000`), what users would otherwise run; measured in the default "
                 "flavour only (our flavours do not apply to Node)."
-                if "skipped" not in md
-                else f"MailDev skipped: {md['skipped']}."
+                if md and "skipped" not in md
+                else f"MailDev skipped: {md.get('skipped', 'not in this run')}."
             )
         )
         L.append("")

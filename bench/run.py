@@ -479,7 +479,7 @@ def bench_startup(cfg: argparse.Namespace) -> dict[str, Any]:
         )
         port = free_port()
         bare.append(time_to_health(["bench/servers.py", "starlette", "--port", str(port)], port))
-    out = {
+    out: dict[str, Any] = {
         "fakes_s": med(ours),
         "starlette_s": med(bare),
         "fakes_runs": [round(x, 3) for x in ours],
