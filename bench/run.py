@@ -798,7 +798,7 @@ def bench_profile(cfg: argparse.Namespace) -> dict[str, Any]:
     RESULTS_DIR.mkdir(exist_ok=True)
     with running(fakes()) as fk:
         hport, sport = fk.ports
-        for scen in ["stripe", "twilio", "sendgrid", "smtp", "health"]:
+        for scen in ["stripe", "twilio", "sendgrid", "mailgun", "postmark", "smtp", "health"]:
             path = RESULTS_DIR / f"profile-{scen}.txt"
             spy = subprocess.Popen(
                 [
