@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import select
+import shutil
 import signal
 import socket
 import statistics
@@ -37,7 +38,10 @@ VENV = BENCH / ".venv"
 VPY = VENV / "bin" / "python"
 RESULTS_DIR = BENCH / "results"
 EXTRAS = ["localstripe", "py-spy", "pyinstrument", "uvloop", "httptools", "orjson"]
-SECTIONS = ["http", "localstripe", "smtp", "startup", "memory", "wait", "load", "profile"]
+SECTIONS = ["http", "localstripe", "smtp", "startup", "memory", "wait", "load", "soak", "profile"]
+NODE_DIR = BENCH / ".node"
+MAILDEV = "maildev@3.0.0"
+MAILDEV_JS = NODE_DIR / "node_modules" / "maildev" / "dist" / "bin" / "maildev.js"
 
 
 # -- the bench venv -------------------------------------------------------------------------------
@@ -59,6 +63,14 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
 
 
 class Proc:
@@ -91,11 +103,10 @@ class Proc:
         return out
 
     def rss_kib(self) -> int:
-        with open(f"/proc/{self.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
+        return rss_kib(self.pid)
+
+    def fds(self) -> int:
+        return len(os.listdir(f"/proc/{self.pid}/fd"))
 
     def stop(self) -> None:
         if self.p.poll() is None:
@@ -114,6 +125,79 @@ def running(args: list[str]) -> Iterator[Proc]:
         yield proc
     finally:
         proc.stop()
+
+
+# -- MailDev (Node), a peer in the SMTP section ---------------------------------------------------
+def ensure_maildev() -> str | None:
+    """Install MailDev into bench/.node on first use; None (and why) when Node or npm is missing."""
+    if MAILDEV_JS.exists():
+        return None
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if not node or not npm:
+        return "node/npm not found on PATH"
+    log(f"installing {MAILDEV} into {NODE_DIR} ...")
+    NODE_DIR.mkdir(exist_ok=True)
+    out = subprocess.run(
+        [npm, "install", "--prefix", str(NODE_DIR), "--no-audit", "--no-fund", MAILDEV],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if out.returncode != 0 or not MAILDEV_JS.exists():
+        return f"npm install {MAILDEV} failed: {out.stderr[-500:]}"
+    return None
+
+
+class MailDev:
+    """MailDev's SMTP server on a free port, in memory, web UI off, at most 10,000 emails kept
+    (the fake's default --max-messages); ready once its port answers with a 220 greeting."""
+
+    def __init__(self, port: int, ready_timeout: float = 30) -> None:
+        node = shutil.which("node") or "node"
+        self.port = port
+        self.p = subprocess.Popen(
+            [
+                node,
+                str(MAILDEV_JS),
+                "--smtp",
+                str(port),
+                "--ip",
+                "127.0.0.1",
+                "--disable-web",
+                "--max-emails",
+                "10000",
+                "--silent",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd=str(NODE_DIR),
+        )
+        self.pid = self.p.pid
+        deadline = time.perf_counter() + ready_timeout
+        while time.perf_counter() < deadline and self.p.poll() is None:
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", port), 1) as c,
+            ):
+                c.settimeout(2)
+                if c.recv(3) == b"220":
+                    return
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("MailDev did not start")
+
+    def version(self) -> str:
+        pkg = MAILDEV_JS.parents[2] / "package.json"
+        return str(json.loads(pkg.read_text()).get("version", "?"))
+
+    def stop(self) -> None:
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+            try:
+                self.p.wait(10)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
 
 
 def fakes(*serve_args: str, flavour: tuple[str, ...] = ()) -> list[str]:
@@ -154,7 +238,7 @@ def log(msg: str) -> None:
 
 # -- sections -------------------------------------------------------------------------------------
 FLAVOURS = {"default": (), "uvloop+httptools": ("--uvloop", "--httptools")}
-HTTP_SCENARIOS = ["health", "stripe", "twilio", "sendgrid"]
+HTTP_SCENARIOS = ["health", "stripe", "stripe-oneshot", "twilio", "sendgrid", "mailgun", "postmark"]
 
 
 def bench_http(cfg: argparse.Namespace) -> dict[str, Any]:
@@ -200,6 +284,7 @@ def summarise_http(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "p99_ms": med([r["p99_ms"] for r in runs]),
         "runs": [round(r["ops_per_s"], 1) for r in runs],
         "non_2xx": bad,
+        "resp_bytes": med([r.get("resp_bytes_mean", 0.0) for r in runs]),
     }
 
 
@@ -291,19 +376,29 @@ def bench_localstripe(cfg: argparse.Namespace) -> dict[str, Any]:
 
 
 def bench_smtp(cfg: argparse.Namespace) -> dict[str, Any]:
+    """10 KB messages over 1, 8 and 32 connections: the fakes, bare aiosmtpd and (default flavour
+    only: it is Node, our flavours do not apply) MailDev, runs interleaved."""
     out: dict[str, Any] = {}
+    why_not = ensure_maildev()
+    out["maildev"] = {"skipped": why_not} if why_not else {"version": "?"}
     for flavour, flags in FLAVOURS.items():
         conc = [1, 8, 32] if flavour == "default" else [8]
         bport = free_port()
-        with (
-            running(fakes(flavour=flags)) as fk,
-            running(["bench/servers.py", "smtp", "--port", str(bport), *flags[:1]]),
-        ):
-            fport = fk.ports[1]
+        with contextlib.ExitStack() as stack:
+            fk = stack.enter_context(running(fakes(flavour=flags)))
+            stack.enter_context(
+                running(["bench/servers.py", "smtp", "--port", str(bport), *flags[:1]])
+            )
+            peers = [("fakes", fk.ports[1]), ("aiosmtpd", bport)]
+            if flavour == "default" and not why_not:
+                md = MailDev(free_port())
+                stack.callback(md.stop)
+                out["maildev"]["version"] = md.version()
+                peers.append(("maildev", md.port))
             for conns in conc:
-                runs: dict[str, list[dict[str, Any]]] = {"fakes": [], "aiosmtpd": []}
+                runs: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in peers}
                 for _ in range(cfg.runs):
-                    for name, port in (("fakes", fport), ("aiosmtpd", bport)):
+                    for name, port in peers:
                         runs[name].append(
                             load(
                                 "smtp",
@@ -327,6 +422,8 @@ def bench_smtp(cfg: argparse.Namespace) -> dict[str, Any]:
                     for name, rs in runs.items()
                 }
                 row["ratio"] = row["fakes"]["msgs_per_s"] / row["aiosmtpd"]["msgs_per_s"]
+                if "maildev" in row:
+                    row["ratio_maildev"] = row["fakes"]["msgs_per_s"] / row["maildev"]["msgs_per_s"]
                 out.setdefault(flavour, {})[conns] = row
                 log(f"smtp {flavour} x{conns}: {row}")
     return out
@@ -382,7 +479,7 @@ def bench_startup(cfg: argparse.Namespace) -> dict[str, Any]:
         )
         port = free_port()
         bare.append(time_to_health(["bench/servers.py", "starlette", "--port", str(port)], port))
-    out = {
+    out: dict[str, Any] = {
         "fakes_s": med(ours),
         "starlette_s": med(bare),
         "fakes_runs": [round(x, 3) for x in ours],
@@ -539,6 +636,159 @@ def bench_load(cfg: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+SOAK_SHARE = 0.5  # the soak's load: this share of the server, split evenly over the workloads
+
+
+def flat(values: list[float], rel: float = 0.10, slack: float = 0.0) -> dict[str, Any]:
+    """Warm-up is the first third of the samples; flat when the last third's median is within
+    ``rel`` (plus ``slack``) above the middle third's."""
+    third = len(values) // 3
+    if third < 1:
+        return {"ok": False, "why": f"only {len(values)} samples"}
+    middle, last = values[third : 2 * third], values[2 * third :]
+    m, e = statistics.median(middle), statistics.median(last)
+    return {
+        "ok": e <= m * (1 + rel) + slack,
+        "first": statistics.median(values[:third]),
+        "middle": m,
+        "last": e,
+        "max": max(values),
+    }
+
+
+def bench_soak(cfg: argparse.Namespace) -> dict[str, Any]:
+    """Mixed load at about half of measured capacity for --soak-minutes, with resets, faults and
+    waits; RSS and open fds sampled from /proc; every message accounted for; no 5xx."""
+    minutes = cfg.soak_minutes if cfg.soak_minutes is not None else (0.5 if cfg.quick else 10.0)
+    seconds = minutes * 60
+    calib_s = 1.0 if cfg.quick else 3.0
+    intervals = (
+        {"reset": 5.0, "fault": 4.0, "wait": 0.5, "probe": 0.2, "sample": 1.0}
+        if minutes < 2
+        else {"reset": 30.0, "fault": 20.0, "wait": 1.0, "probe": 0.2, "sample": 5.0}
+    )
+    # The stores' cap: the default (10,000) in a full soak; 1,000 in a quick one, so that the
+    # stores are full (evicting) before its warm-up third is over, as in a full one.
+    cap = "1000" if minutes < 2 else "10000"
+    with running(fakes("--max-messages", cap)) as fk:
+        hport, sport = fk.ports
+        # Capacity: each workload alone, 8 connections (this also warms the server up).
+        capacity: dict[str, float] = {}
+        for work in ("smtp", "sendgrid", "twilio", "stripe"):
+            if work == "smtp":
+                r = load("smtp", "--port", str(sport), "--conns", "8", "--duration", str(calib_s))
+                capacity[work] = r["msgs_per_s"]
+            else:
+                r = load(
+                    "http",
+                    "--port",
+                    str(hport),
+                    "--scenario",
+                    work,
+                    "--conns",
+                    "8",
+                    "--duration",
+                    str(calib_s),
+                )
+                capacity[work] = r["ops_per_s"]
+        rates = {w: c * SOAK_SHARE / len(capacity) for w, c in capacity.items()}
+        log(f"soak: capacity alone {capacity}; soak rates {rates} for {seconds:.0f} s")
+        samples: list[tuple[float, int, int]] = []
+        stop = threading.Event()
+        t0 = time.perf_counter()
+
+        def sample() -> None:
+            while not stop.is_set():
+                with contextlib.suppress(OSError):
+                    samples.append((time.perf_counter() - t0, fk.rss_kib(), fk.fds()))
+                stop.wait(intervals["sample"])
+
+        th = threading.Thread(target=sample, daemon=True)
+        th.start()
+        # The health probe is its own process: the load generator's loop is busy, and its lag
+        # must not be counted as the server's.
+        prober = subprocess.Popen(
+            [
+                str(VPY),
+                "bench/load.py",
+                "probe",
+                "--port",
+                str(hport),
+                "--duration",
+                str(seconds),
+                "--probe-every",
+                str(intervals["probe"]),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            cwd=str(REPO),
+        )
+        try:
+            r = load(
+                "soak",
+                "--port",
+                str(hport),
+                "--smtp-port",
+                str(sport),
+                "--duration",
+                str(seconds),
+                "--rates",
+                json.dumps(rates),
+                "--reset-every",
+                str(intervals["reset"]),
+                "--fault-every",
+                str(intervals["fault"]),
+                "--wait-every",
+                str(intervals["wait"]),
+                timeout=seconds + 900,
+            )
+        finally:
+            stop.set()
+            th.join()
+            try:
+                pout, _ = prober.communicate(timeout=120)
+            except subprocess.TimeoutExpired:
+                prober.kill()
+                pout, _ = prober.communicate()
+        lines = pout.strip().splitlines()
+        probe = json.loads(lines[-1]) if lines else {"error": "the probe printed nothing"}
+    # Only the samples taken while the load ran (not the read-back at the end).
+    during = [s for s in samples if s[0] <= r["load_s"] + 1.0]
+    rss = flat([float(kib) for _, kib, _ in during], rel=0.10)
+    fds = flat([float(n) for _, _, n in during], rel=0.0, slack=8)
+    acc = r["accounting"]
+    checks = {
+        "rss_flat": rss["ok"],
+        "fds_flat": fds["ok"],
+        "no_lost_emails": acc["emails"]["lost"] == 0,
+        "no_lost_sms": acc["sms"]["lost"] == 0,
+        "read_back_matches_health": all(a["read_back"] == a["held_after"] for a in acc.values()),
+        "no_5xx": r["five_xx"] == 0
+        and not any(k.startswith("5") for k in probe.get("statuses", {})),
+        "no_unexpected_status": not r["unexpected"],
+        "no_client_errors": not r["errors"] and not r["crashed"] and not probe.get("errors"),
+        "waits_answered": set(r["wait"]["statuses"]) <= {"200"},
+        "no_eviction_during_reset": r["evicted_during_reset"] == 0,
+    }
+    out = {
+        **r,
+        "max_messages": int(cap),
+        "probe": probe,
+        "minutes": minutes,
+        "intervals": intervals,
+        "capacity": capacity,
+        "share": SOAK_SHARE,
+        "rss": rss,
+        "fds": fds,
+        "checks": checks,
+        "all_ok": all(checks.values()),
+        "samples": [list(s) for s in samples[:: max(1, len(samples) // 60)]],
+    }
+    log(f"soak: checks {checks}; rss {rss}; fds {fds}; probe {probe}")
+    return out
+
+
 def bench_profile(cfg: argparse.Namespace) -> dict[str, Any]:
     """py-spy on the server while each workload runs alone."""
     sys.path.insert(0, str(BENCH))
@@ -548,7 +798,7 @@ def bench_profile(cfg: argparse.Namespace) -> dict[str, Any]:
     RESULTS_DIR.mkdir(exist_ok=True)
     with running(fakes()) as fk:
         hport, sport = fk.ports
-        for scen in ["stripe", "twilio", "sendgrid", "smtp", "health"]:
+        for scen in ["stripe", "twilio", "sendgrid", "mailgun", "postmark", "smtp", "health"]:
             path = RESULTS_DIR / f"profile-{scen}.txt"
             spy = subprocess.Popen(
                 [
@@ -652,6 +902,12 @@ def main() -> None:
     p.add_argument("--reinstall", action="store_true", help="recreate bench/.venv")
     p.add_argument("--output", default=str(BENCH / "RESULTS.md"))
     p.add_argument("--big", type=int, default=0, help="the larger Stripe store (50000)")
+    p.add_argument(
+        "--soak-minutes",
+        type=float,
+        default=None,
+        help="length of the soak section (default 10; 0.5 with --quick)",
+    )
     p.add_argument("--render", metavar="JSON", help="only re-render RESULTS.md from a results file")
     cfg = p.parse_args()
     if cfg.render:

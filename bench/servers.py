@@ -22,6 +22,7 @@ import os
 import random
 import string
 import sys
+import uuid
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -42,6 +43,9 @@ def _rid(prefix: str, n: int = 24) -> str:
 
 
 # -- bare Starlette: the same uvicorn settings as fakeservices.server.Server, comparable bodies ----
+# Each route does what any handler must (decode the form with the stdlib ``parse_qsl``, or the JSON
+# body) and answers a body of the provider's shape and about the fake's size (run.py records the
+# mean response size of both), so the ratio is the cost of what the fake does beyond that.
 def _pi_body(pi_id: str, status: str) -> dict[str, Any]:
     # Field for field the size of a Stripe PaymentIntent as the fake renders it (~1.6 KB, indented).
     body: dict[str, Any] = {
@@ -110,8 +114,9 @@ def starlette_app() -> Any:
         return dict(parse_qsl((await request.body()).decode()))
 
     async def pi_create(request: Request) -> Response:
-        await form(request)
-        return Indented(_pi_body(_rid("pi_"), "requires_confirmation"))
+        fields = await form(request)
+        status = "succeeded" if fields.get("confirm") == "true" else "requires_confirmation"
+        return Indented(_pi_body(_rid("pi_"), status))
 
     async def pi_confirm(request: Request) -> Response:
         await form(request)
@@ -151,6 +156,27 @@ def starlette_app() -> Any:
         await request.json()
         return Response(status_code=202, headers={"X-Message-Id": _rid("", 22)})
 
+    async def mailgun(request: Request) -> Response:
+        await form(request)
+        return JSONResponse(
+            {
+                "id": f"<{_rid('', 20)}@{request.path_params['domain']}>",
+                "message": "Queued. Thank you.",
+            }
+        )
+
+    async def postmark(request: Request) -> Response:
+        data = await request.json()
+        return JSONResponse(
+            {
+                "To": data.get("To", ""),
+                "SubmittedAt": "2026-11-24T22:52:01.1234567Z",
+                "MessageID": str(uuid.uuid4()),
+                "ErrorCode": 0,
+                "Message": "OK",
+            }
+        )
+
     return Starlette(
         routes=[
             Route("/__admin/health", get_health),
@@ -158,6 +184,8 @@ def starlette_app() -> Any:
             Route("/v1/payment_intents/{pi}/confirm", pi_confirm, methods=["POST"]),
             Route("/2010-04-01/Accounts/{sid}/Messages.json", sms_create, methods=["POST"]),
             Route("/v3/mail/send", sendgrid, methods=["POST"]),
+            Route("/v3/{domain}/messages", mailgun, methods=["POST"]),
+            Route("/email", postmark, methods=["POST"]),
         ]
     )
 
