@@ -28,6 +28,12 @@ _OPTIONS: list[tuple[str, str, Any, str]] = [
     ("--max-message-bytes", "max_message_bytes", int, "Largest accepted email (default 10 MiB)."),
     ("--journal-size", "journal_size", int, "Entries kept in the request journal."),
     ("--max-accounts", "max_accounts", int, "Stripe accounts kept; least recently used go (1000)."),
+    (
+        "--max-stripe-objects",
+        "max_stripe_objects",
+        int,
+        "Stripe objects kept per account; the oldest go first (10000).",
+    ),
     ("--hold-seconds", "hold_seconds", float, "How long timeouts hold a request open (60)."),
     ("--fault-seed", "fault_seed", int, "Seed for fault probabilities and random delays."),
     ("--log-level", "log_level", str, "debug, info, warning, error or critical."),

@@ -15,7 +15,8 @@ from fakeservices.core.store import Counted, Store
 from fakeservices.stripe import wire
 from fakeservices.stripe.admin import StripeAdmin
 from fakeservices.stripe.events import EventLog, StripeEvent
-from fakeservices.stripe.model import StripeModel
+from fakeservices.stripe.model import Accounts, StripeModel
+from fakeservices.stripe.model.webhook_endpoints import targets
 from fakeservices.stripe.webhooks import WebhookDispatcher
 
 METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"]
@@ -26,13 +27,16 @@ class StripeService(FakeService):
 
     def __init__(self, runtime: Runtime) -> None:
         super().__init__(runtime)
+        config = runtime.config
         self.event_store: Store[StripeEvent] = runtime.new_store("stripe_events")
-        self.model = StripeModel(
-            lambda *a: self.events.emit(*a), max_accounts=runtime.config.max_accounts
+        self.accounts = Accounts(config.max_accounts, config.max_stripe_objects)
+        accounts = self.accounts
+        self.dispatcher = WebhookDispatcher(
+            lambda: runtime.outbound, lambda key, kind: targets(accounts, key, kind)
         )
-        self.dispatcher = WebhookDispatcher(lambda: runtime.outbound, self.model.endpoints_for)
         self.events = EventLog(self.event_store, self.dispatcher.count, self.dispatcher.deliver)
-        self.wire = wire.StripeWire(runtime, self.model, self.events)
+        self.model = StripeModel(self.accounts, self.events.emit, self.events)
+        self.wire = wire.StripeWire(runtime, self.model)
         self.admin = StripeAdmin(runtime, self.model, self.event_store)
 
     async def _handle(self, request: Request) -> Response:
@@ -57,10 +61,10 @@ class StripeService(FakeService):
         return {"stripe_events": self.event_store}
 
     def counted(self) -> dict[str, Counted]:
-        return {"stripe_accounts": self.model}
+        return {"stripe_accounts": self.accounts, "stripe_objects": self.accounts.objects}
 
     def reset(self, account: str | None) -> None:
-        self.model.reset(account)
+        self.accounts.reset(account)
         self.events.reset(account)
 
     def error_response(self, service: str, status: int, message: str) -> Response:
