@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, URLPath
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Match, NoMatchFound, request_response
+from starlette.types import Receive, Scope, Send
 
 from fakeservices.core.registry import FakeService
 from fakeservices.core.runtime import Runtime
@@ -19,7 +21,32 @@ from fakeservices.stripe.model import Accounts, StripeModel
 from fakeservices.stripe.model.webhook_endpoints import targets
 from fakeservices.stripe.webhooks import WebhookDispatcher
 
-METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"]
+PREFIX = "/v1"
+
+
+class PrefixRoute(BaseRoute):
+    """Every request under ``/v1``, whatever its method or path characters.
+
+    Starlette's ``{rest:path}`` does not match a path holding a newline (``/v1/charges/%0D%0AX``)
+    and a route's method list answers others in the admin envelope; Stripe's wire answers both
+    itself (404 "Unrecognized request URL").
+    """
+
+    def __init__(self, prefix: str, endpoint: Callable[[Request], Awaitable[Response]]) -> None:
+        self.prefix = prefix
+        self.app = request_response(endpoint)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        path: str = scope.get("path", "")
+        if scope["type"] == "http" and (path == self.prefix or path.startswith(self.prefix + "/")):
+            return Match.FULL, {}
+        return Match.NONE, {}
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
 
 
 class StripeService(FakeService):
@@ -43,16 +70,13 @@ class StripeService(FakeService):
         return await self.wire.handle(request)
 
     def http_routes(self) -> list[BaseRoute]:
-        return [
-            Route("/v1", self._handle, methods=METHODS),
-            Route("/v1/{rest:path}", self._handle, methods=METHODS),
-        ]
+        return [PrefixRoute(PREFIX, self._handle)]
 
     def admin_routes(self) -> list[BaseRoute]:
         return self.admin.routes()
 
     def journal_service(self, method: str, path: str) -> str | None:
-        return "stripe" if path == "/v1" or path.startswith("/v1/") else None
+        return "stripe" if path == PREFIX or path.startswith(PREFIX + "/") else None
 
     def account_of(self, service: str, headers: Headers, path: str) -> str:
         return wire.account_of(headers)

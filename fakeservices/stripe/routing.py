@@ -2,8 +2,8 @@
 
 Paths are matched segment by segment: a fixed segment is tried before an ``{id}`` in the same
 place, so ``GET /v1/customers/search`` can never be taken by ``GET /v1/customers/{id}``, however
-the resources are ordered. An id segment is printable ASCII (no spaces or control characters);
-anything else is an unrecognized URL, as on Stripe.
+the resources are ordered. An id segment is printable ASCII (no spaces or control characters)
+and not one of Stripe's fixed names (:data:`NOT_IDS`); anything else is an unrecognized URL.
 """
 
 from __future__ import annotations
@@ -15,6 +15,9 @@ from typing import Any
 from fakeservices.stripe.model import Ctx, Endpoint, Resource
 
 ID_SEGMENT = re.compile(r"[\x21-\x7e]+")
+#: Names Stripe uses as fixed segments beside ``{id}`` (``/v1/customers/search``): never an id,
+#: so they stay unrecognized URLs until the resource that serves them exists.
+NOT_IDS = frozenset({"search"})
 PARAM = "{id}"
 
 
@@ -74,6 +77,6 @@ class RouteTable:
             found = self._walk(fixed, rest, method, ids)
             if found is not None:
                 return found
-        if node.param is not None and ID_SEGMENT.fullmatch(head):
+        if node.param is not None and head not in NOT_IDS and ID_SEGMENT.fullmatch(head):
             return self._walk(node.param, rest, method, (*ids, head))
         return None

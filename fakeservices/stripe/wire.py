@@ -194,7 +194,8 @@ class StripeWire:
 
     async def handle(self, request: Request) -> Response:
         req_id = request_id()
-        method, path = request.method, request.url.path
+        # The raw path: ``request.url`` drops CR/LF/tab (urllib's URL cleaning).
+        method, path = request.method, str(request.scope["path"])
         key = key_from_headers(request.headers)
         if key is None:
             return self.error(StripeError(401, NO_KEY), req_id, request)
@@ -299,7 +300,7 @@ class StripeWire:
         try:
             p = route.endpoint.params.validate(raw)
             result = route(ctx, p, args)
-            rendered = self.render(result, p.get("expand") or [], ctx, request.url.path)
+            rendered = self.render(result, p.get("expand") or [], ctx, request.scope["path"])
         except HoldRequest:
             # Held (no CPU) until the client gives up, shutdown, or --hold-seconds pass.
             await until_disconnect(
