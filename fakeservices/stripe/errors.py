@@ -72,24 +72,6 @@ def invalid_integer(param: str, raw: object) -> StripeError:
     return invalid(f"Invalid integer: {raw}", param, "parameter_invalid_integer")
 
 
-#: The noun Stripe uses in "No such <noun>: '<id>'" per id prefix.
-NOUNS = {
-    "pi": "payment_intent",
-    "pm": "PaymentMethod",
-    "ch": "charge",
-    "py": "charge",
-    "cus": "customer",
-    "re": "refund",
-    "seti": "setupintent",
-    "tok": "token",
-    "evt": "event",
-    "we": "webhook_endpoint",
-    "txn": "balance transaction",
-    "card": "source",
-    "src": "source",
-}
-
-
 def no_such(kind: str, obj_id: str, param: str | None = "id", status: int = 404) -> StripeError:
     """404 (or 400 for a body param) ``resource_missing``: ``No such customer: 'cus_x'``."""
     return StripeError(status, f"No such {kind}: '{obj_id}'", code="resource_missing", param=param)
