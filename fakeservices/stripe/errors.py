@@ -85,3 +85,25 @@ def state_error(message: str, key: str, obj: dict[str, Any]) -> StripeError:
         code=f"{key}_unexpected_state",
         extra={key: obj},
     )
+
+
+def idempotency_mismatch(key: str) -> StripeError:
+    """400 ``idempotency_error``: a key reused with other parameters."""
+    return StripeError(
+        400,
+        "Keys for idempotent requests can only be used with the same parameters they were first "
+        f"used with. Try using a key other than '{key}' if you meant to execute a different "
+        "request.",
+        type="idempotency_error",
+    )
+
+
+def idempotency_in_flight(key: str) -> StripeError:
+    """409 ``idempotency_key_in_use``: the first request with this key is still running."""
+    return StripeError(
+        409,
+        "There is currently another in-progress request using this Idempotent Key (that probably "
+        f"means you submitted twice, and the other request is still going through): {key}. "
+        "Please try again later.",
+        code="idempotency_key_in_use",
+    )

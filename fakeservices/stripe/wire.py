@@ -23,7 +23,12 @@ from starlette.responses import Response
 from fakeservices.core.disconnect import until_disconnect
 from fakeservices.core.ids import alnum
 from fakeservices.stripe import params as P
-from fakeservices.stripe.errors import HoldRequest, StripeError
+from fakeservices.stripe.errors import (
+    HoldRequest,
+    StripeError,
+    idempotency_in_flight,
+    idempotency_mismatch,
+)
 from fakeservices.stripe.events import DEFAULT_API_VERSION
 from fakeservices.stripe.expand import Expander
 from fakeservices.stripe.model import (
@@ -151,7 +156,6 @@ class StripeWire:
         self.routes = RouteTable(model.resources)
         self.expander = Expander(model.resources)
 
-    # -- request handling ------------------------------------------------------------------
     def response(
         self,
         status: int,
@@ -255,14 +259,7 @@ class StripeWire:
         record = acct.idempotency.get(key)
         if record is not None:
             if record.fingerprint != fingerprint:
-                err = StripeError(
-                    400,
-                    "Keys for idempotent requests can only be used with the same parameters "
-                    "they were first used with. Try using a key other than "
-                    f"'{key}' if you meant to execute a different request.",
-                    type="idempotency_error",
-                )
-                return self.error(err, str(ctx.request_id), request)
+                return self.error(idempotency_mismatch(key), str(ctx.request_id), request)
             return self.response(
                 record.status,
                 record.body,
@@ -271,14 +268,7 @@ class StripeWire:
                 {"Idempotent-Replayed": "true", "Original-Request": record.request_id},
             )
         if key in acct.in_flight:
-            err = StripeError(
-                409,
-                "There is currently another in-progress request using this Idempotent Key "
-                "(that probably means you submitted twice, and the other request is still going "
-                f"through): {key}. Please try again later.",
-                code="idempotency_key_in_use",
-            )
-            return self.error(err, str(ctx.request_id), request)
+            return self.error(idempotency_in_flight(key), str(ctx.request_id), request)
         acct.in_flight.add(key)
         try:
             response, save = await self.run(request, route, raw, args, ctx)

@@ -14,27 +14,26 @@ import pytest
 from fakeservices.core.clock import ManualClock
 from fakeservices.stripe import params as P
 from fakeservices.stripe.errors import StripeError
-from fakeservices.stripe.model import Accounts, Ctx, Endpoint, Obj, Page, Resource, StripeModel
+from fakeservices.stripe.model import Accounts, Ctx, Obj, Page, Resource, StripeModel
+from fakeservices.stripe.model.resource import endpoint
 from fakeservices.stripe.routing import RouteTable
 
 
 class Things(Resource):
-    """A resource that declares ``{id}`` before the fixed ``search`` beside it."""
+    """A resource that declares ``{id}`` before the fixed ``find`` beside it."""
 
+    @endpoint("GET", "/v1/things/{id}", P.ONLY_EXPAND)
     def retrieve(self, ctx: Ctx, p: Obj, thing_id: str) -> str:
         return f"retrieve {thing_id}"
 
-    def search(self, ctx: Ctx, p: Obj) -> str:
-        return "search"
-
+    @endpoint("GET", "/v1/things/{id}/parts/{id}", P.ONLY_EXPAND)
     def sub(self, ctx: Ctx, p: Obj, thing_id: str, part_id: str) -> str:
         return f"{thing_id}/{part_id}"
 
-    endpoints = (
-        Endpoint("GET", "/v1/things/{id}", P.ONLY_EXPAND, retrieve),
-        Endpoint("GET", "/v1/things/{id}/parts/{id}", P.ONLY_EXPAND, sub),
-        Endpoint("GET", "/v1/things/find", P.ONLY_EXPAND, search),
-    )
+    @endpoint("GET", "/v1/things/find", P.ONLY_EXPAND)
+    @endpoint("GET", "/v1/things/find/all", P.ONLY_EXPAND)
+    def find(self, ctx: Ctx, p: Obj) -> str:
+        return "find"
 
 
 def call(table: RouteTable, method: str, path: str) -> Any:
@@ -47,7 +46,14 @@ def call(table: RouteTable, method: str, path: str) -> Any:
 
 def test_fixed_segments_win_over_ids_whatever_the_order() -> None:
     table = RouteTable([Things()])
-    assert call(table, "GET", "/v1/things/find") == "search"
+    assert [e.path for e in Things.endpoints] == [
+        "/v1/things/{id}",
+        "/v1/things/{id}/parts/{id}",
+        "/v1/things/find/all",
+        "/v1/things/find",
+    ]
+    assert call(table, "GET", "/v1/things/find") == call(table, "GET", "/v1/things/find/all")
+    assert call(table, "GET", "/v1/things/find") == "find"
     assert call(table, "GET", "/v1/things/th_1") == "retrieve th_1"
     assert call(table, "GET", "/v1/things/th_1/parts/pt_2") == "th_1/pt_2"
     for method, path in [

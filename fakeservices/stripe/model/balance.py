@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fakeservices.stripe import objects
 from fakeservices.stripe import params as P
 from fakeservices.stripe.model.accounts import Account, Accounts, Ctx, Obj
 from fakeservices.stripe.model.checks import get, list_of
-from fakeservices.stripe.model.resource import Endpoint, Page, Resource
+from fakeservices.stripe.model.resource import Page, Resource, endpoint
 
 LIST = P.LIST.extend({"source": P.Str(), "type": P.Str()})
 
 
+@dataclass(eq=False)
 class Balance(Resource):
     expandable = {"balance_transaction": frozenset({"source"})}
 
-    def __init__(self, accounts: Accounts) -> None:
-        self.accounts = accounts
+    accounts: Accounts
 
     def record(
         self, ctx: Ctx, acct: Account, amount: int, cur: str, source: str, kind: str = "charge"
@@ -24,6 +26,7 @@ class Balance(Resource):
         txn = acct.put(objects.balance_transaction(amount, cur, source, kind, ctx.now()))
         return str(txn["id"])
 
+    @endpoint("GET", "/v1/balance", P.ONLY_EXPAND)
     def balance(self, ctx: Ctx, p: Obj) -> Obj:
         acct = self.accounts.open(ctx.account)
         totals: dict[str, int] = {}
@@ -42,16 +45,12 @@ class Balance(Resource):
             "pending": pending,
         }
 
+    @endpoint("GET", "/v1/balance_transactions/{id}", P.ONLY_EXPAND)
     def retrieve(self, ctx: Ctx, p: Obj, txn_id: str) -> Obj:
         acct = self.accounts.open(ctx.account)
         return get(acct, txn_id, "balance_transaction", "balance transaction")
 
+    @endpoint("GET", "/v1/balance_transactions", LIST)
     def list(self, ctx: Ctx, p: Obj) -> Page:
         acct = self.accounts.open(ctx.account)
         return list_of(acct, "balance_transaction", p, "balance transaction")
-
-    endpoints = (
-        Endpoint("GET", "/v1/balance", P.ONLY_EXPAND, balance),
-        Endpoint("GET", "/v1/balance_transactions", LIST, list),
-        Endpoint("GET", "/v1/balance_transactions/{id}", P.ONLY_EXPAND, retrieve),
-    )

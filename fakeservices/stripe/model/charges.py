@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fakeservices.stripe import currency, objects
 from fakeservices.stripe import params as P
 from fakeservices.stripe.cards import AUTH_REQUIRED, SLOW_SECONDS, Decline
@@ -19,7 +21,7 @@ from fakeservices.stripe.model.checks import (
 from fakeservices.stripe.model.emitter import Emitter
 from fakeservices.stripe.model.payment_intents import PaymentIntents
 from fakeservices.stripe.model.refunds import CREATE_FOR_CHARGE, Refunds
-from fakeservices.stripe.model.resource import Endpoint, Page, Resource
+from fakeservices.stripe.model.resource import Page, Resource, endpoint, fields
 from fakeservices.stripe.objects import clone
 
 CREATE = P.Obj(
@@ -71,42 +73,26 @@ CAPTURE = P.Obj(
 LIST = P.LIST.extend({"customer": P.Str(), "payment_intent": P.Str(), "transfer_group": P.Str()})
 
 
+@dataclass(eq=False)
 class Charges(Resource):
     expandable = {
-        "charge": frozenset(
-            {
-                "customer",
-                "payment_intent",
-                "balance_transaction",
-                "application",
-                "application_fee",
-                "failure_balance_transaction",
-                "on_behalf_of",
-                "review",
-                "source_transfer",
-                "transfer",
-                "payment_method",
-            }
+        "charge": fields(
+            "customer payment_intent balance_transaction application application_fee "
+            "failure_balance_transaction on_behalf_of review source_transfer transfer "
+            "payment_method"
         )
     }
 
-    def __init__(
-        self,
-        accounts: Accounts,
-        emit: Emitter,
-        payment_intents: PaymentIntents,
-        refunds: Refunds,
-        balance: Balance,
-    ) -> None:
-        self.accounts = accounts
-        self.emit = emit
-        self.payment_intents = payment_intents
-        self.refunds = refunds
-        self.balance = balance
+    accounts: Accounts
+    emit: Emitter
+    payment_intents: PaymentIntents
+    refunds: Refunds
+    balance: Balance
 
     def _charge(self, acct: Account, ch_id: str) -> Obj:
         return get(acct, ch_id, "charge", "charge")
 
+    @endpoint("POST", "/v1/charges", CREATE)
     def create(self, ctx: Ctx, p: Obj) -> Obj:
         acct = self.accounts.open(ctx.account)
         cur = check_currency(p.get("currency"))
@@ -171,9 +157,11 @@ class Charges(Resource):
         self.emit(ctx, "charge.succeeded", ch)
         return ch
 
+    @endpoint("GET", "/v1/charges/{id}", P.ONLY_EXPAND)
     def retrieve(self, ctx: Ctx, p: Obj, ch_id: str) -> Obj:
         return self._charge(self.accounts.open(ctx.account), ch_id)
 
+    @endpoint("POST", "/v1/charges/{id}", UPDATE)
     def update(self, ctx: Ctx, p: Obj, ch_id: str) -> Obj:
         ch = self._charge(self.accounts.open(ctx.account), ch_id)
         previous: Obj = {}
@@ -188,6 +176,7 @@ class Charges(Resource):
         self.emit(ctx, "charge.updated", ch, previous)
         return ch
 
+    @endpoint("POST", "/v1/charges/{id}/capture", CAPTURE)
     def capture(self, ctx: Ctx, p: Obj, ch_id: str) -> Obj:
         acct = self.accounts.open(ctx.account)
         ch = self._charge(acct, ch_id)
@@ -216,31 +205,16 @@ class Charges(Resource):
         self.emit(ctx, "charge.captured", ch, previous)
         return ch
 
+    @endpoint("POST", "/v1/charges/{id}/refunds", CREATE_FOR_CHARGE)
     def refund(self, ctx: Ctx, p: Obj, ch_id: str) -> Obj:
         return self.refunds.create(ctx, p, charge_id=ch_id)
 
+    @endpoint("GET", "/v1/charges/{id}/refunds", P.LIST, sublist=("charge", "refunds"))
     def refunds_of(self, ctx: Ctx, p: Obj, ch_id: str) -> Page:
         return self.refunds.list(ctx, p, charge_id=ch_id)
 
+    @endpoint("GET", "/v1/charges", LIST)
     def list(self, ctx: Ctx, p: Obj) -> Page:
-        cus, pi = p.get("customer"), p.get("payment_intent")
-        return list_of(
-            self.accounts.open(ctx.account),
-            "charge",
-            p,
-            "charge",
-            lambda o: (
-                (cus is None or o["customer"] == cus) and (pi is None or o["payment_intent"] == pi)
-            ),
-        )
-
-    endpoints = (
-        Endpoint("POST", "/v1/charges", CREATE, create),
-        Endpoint("GET", "/v1/charges", LIST, list),
-        Endpoint("GET", "/v1/charges/{id}", P.ONLY_EXPAND, retrieve),
-        Endpoint("POST", "/v1/charges/{id}", UPDATE, update),
-        Endpoint("POST", "/v1/charges/{id}/capture", CAPTURE, capture),
-        Endpoint("POST", "/v1/charges/{id}/refunds", CREATE_FOR_CHARGE, refund),
-        Endpoint("GET", "/v1/charges/{id}/refunds", P.LIST, refunds_of),
-    )
-    sublists = {("charge", "refunds"): endpoints[-1]}
+        acct = self.accounts.open(ctx.account)
+        filters = {k: p.get(k) for k in ("customer", "payment_intent")}
+        return list_of(acct, "charge", p, "charge", **filters)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fakeservices.stripe import currency, objects
-from fakeservices.stripe.errors import StripeError, invalid, missing, no_such
+from fakeservices.stripe.errors import StripeError, invalid, missing, no_such, state_error
 from fakeservices.stripe.model.accounts import Account, Obj
 from fakeservices.stripe.model.resource import Page
+from fakeservices.stripe.objects import clone
 
 RETURN_URL_REQUIRED = (
     "This {kind} is configured to accept payment methods enabled in your Dashboard. Because "
@@ -118,12 +119,12 @@ def created_filter(p: Obj) -> Callable[[Obj], bool]:
     return pred
 
 
-def list_of(
-    acct: Account, kind: str, p: Obj, noun: str, pred: Callable[[Obj], bool] | None = None
-) -> Page:
-    """A list endpoint over one kind: ``created`` and ``pred`` filter, then pagination."""
+def list_of(acct: Account, kind: str, p: Obj, noun: str, **equal: str | None) -> Page:
+    """A list endpoint over one kind, newest first, paginated: filtered by ``created`` and by
+    ``field=value`` for each of ``equal`` that is not None (``customer=p.get("customer")``)."""
     created = created_filter(p)
-    items = [o for o in acct.of_kind(kind) if created(o) and (pred is None or pred(o))]
+    wanted = [(k, v) for k, v in equal.items() if v is not None]
+    items = [o for o in acct.of_kind(kind) if created(o) and all(o[k] == v for k, v in wanted)]
     return paginate(items, p, noun)
 
 
@@ -170,8 +171,34 @@ def automatic_payment_methods(p: Obj) -> Obj | None:
     return None
 
 
+def use_payment_method(intent: Obj, pm: Obj | None) -> None:
+    """An intent given a PaymentMethod awaits confirmation."""
+    if pm is not None:
+        intent["payment_method"] = pm["id"]
+        intent["status"] = "requires_confirmation"
+
+
 def check_return_url(intent: Obj, return_url: str | None, kind: str) -> None:
     """Confirming with redirect-capable automatic payment methods needs a ``return_url``."""
     apm = intent.get("automatic_payment_methods") or {}
     if apm.get("enabled") and apm.get("allow_redirects") != "never" and not return_url:
         raise StripeError(400, RETURN_URL_REQUIRED.format(kind=kind))
+
+
+#: How the state errors name an intent kind, and an action once done.
+LABELS = {"payment_intent": "PaymentIntent", "setup_intent": "SetupIntent"}
+DONE = {"confirm": "confirmed", "cancel": "canceled"}
+
+
+def wrong_status(intent: Obj, action: str, allowed: tuple[str, ...]) -> StripeError:
+    """400 ``<kind>_unexpected_state``: "You cannot confirm this PaymentIntent because it has a
+    status of succeeded. Only a PaymentIntent with one of the following statuses may be ..."."""
+    kind = intent["object"]
+    label = LABELS[kind]
+    return state_error(
+        f"You cannot {action} this {label} because it has a status of {intent['status']}. "
+        f"Only a {label} with one of the following statuses may be {DONE[action]}: "
+        f"{', '.join(allowed)}.",
+        kind,
+        clone(intent),
+    )

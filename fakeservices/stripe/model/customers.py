@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fakeservices.stripe import objects
 from fakeservices.stripe import params as P
 from fakeservices.stripe.model.accounts import Account, Accounts, Ctx, Obj
@@ -9,7 +11,7 @@ from fakeservices.stripe.model.card_data import card_check, peek_spec, token_spe
 from fakeservices.stripe.model.checks import get, list_of, merge_metadata, retrieve
 from fakeservices.stripe.model.emitter import Emitter
 from fakeservices.stripe.model.payment_methods import PaymentMethods
-from fakeservices.stripe.model.resource import Endpoint, Page, Resource
+from fakeservices.stripe.model.resource import Page, Resource, endpoint, fields
 from fakeservices.stripe.objects import clone
 
 FIELDS: dict[str, P.Field] = {
@@ -43,18 +45,16 @@ LIST = P.LIST.extend({"email": P.Str(512), "test_clock": P.Str()})
 PAYMENT_METHODS = P.LIST.extend({"type": P.Str(), "allow_redisplay": P.Str()})
 
 
+@dataclass(eq=False)
 class Customers(Resource):
     expandable = {
-        "customer": frozenset(
-            {"default_source", "invoice_settings.default_payment_method", "test_clock"}
-        ),
-        "card": frozenset({"customer"}),
+        "customer": fields("default_source invoice_settings.default_payment_method test_clock"),
+        "card": fields("customer"),
     }
 
-    def __init__(self, accounts: Accounts, emit: Emitter, payment_methods: PaymentMethods) -> None:
-        self.accounts = accounts
-        self.emit = emit
-        self.payment_methods = payment_methods
+    accounts: Accounts
+    emit: Emitter
+    payment_methods: PaymentMethods
 
     def _add_source(self, ctx: Ctx, acct: Account, cus: Obj, source: str) -> Obj:
         spec = token_spec(acct, source, "source")
@@ -67,6 +67,7 @@ class Customers(Resource):
         cus["default_source"] = card["id"]
         return card
 
+    @endpoint("POST", "/v1/customers", CREATE)
     def create(self, ctx: Ctx, p: Obj) -> Obj:
         acct = self.accounts.open(ctx.account)
         pm: Obj | None = None
@@ -89,9 +90,11 @@ class Customers(Resource):
             self.emit(ctx, "payment_method.attached", pm)
         return cus
 
+    @endpoint("GET", "/v1/customers/{id}", P.ONLY_EXPAND)
     def retrieve(self, ctx: Ctx, p: Obj, cus_id: str) -> Obj:
         return retrieve(self.accounts.open(ctx.account), cus_id, "customer", "customer")
 
+    @endpoint("POST", "/v1/customers/{id}", UPDATE)
     def update(self, ctx: Ctx, p: Obj, cus_id: str) -> Obj:
         acct = self.accounts.open(ctx.account)
         cus = get(acct, cus_id, "customer", "customer")
@@ -120,6 +123,7 @@ class Customers(Resource):
         self.emit(ctx, "customer.updated", cus, previous)
         return cus
 
+    @endpoint("DELETE", "/v1/customers/{id}", P.Obj())
     def delete(self, ctx: Ctx, p: Obj, cus_id: str) -> Obj:
         acct = self.accounts.open(ctx.account)
         cus = get(acct, cus_id, "customer", "customer")
@@ -128,24 +132,11 @@ class Customers(Resource):
         self.emit(ctx, "customer.deleted", cus)
         return objects.deleted(cus_id, "customer")
 
+    @endpoint("GET", "/v1/customers/{id}/payment_methods", PAYMENT_METHODS)
     def payment_methods_of(self, ctx: Ctx, p: Obj, cus_id: str) -> Page:
         return self.payment_methods.list(ctx, p, customer=cus_id)
 
+    @endpoint("GET", "/v1/customers", LIST)
     def list(self, ctx: Ctx, p: Obj) -> Page:
-        email = p.get("email")
-        return list_of(
-            self.accounts.open(ctx.account),
-            "customer",
-            p,
-            "customer",
-            None if email is None else lambda o: o["email"] == email,
-        )
-
-    endpoints = (
-        Endpoint("POST", "/v1/customers", CREATE, create),
-        Endpoint("GET", "/v1/customers", LIST, list),
-        Endpoint("GET", "/v1/customers/{id}", P.ONLY_EXPAND, retrieve),
-        Endpoint("POST", "/v1/customers/{id}", UPDATE, update),
-        Endpoint("DELETE", "/v1/customers/{id}", P.Obj(), delete),
-        Endpoint("GET", "/v1/customers/{id}/payment_methods", PAYMENT_METHODS, payment_methods_of),
-    )
+        acct = self.accounts.open(ctx.account)
+        return list_of(acct, "customer", p, "customer", email=p.get("email"))

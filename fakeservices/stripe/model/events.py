@@ -7,13 +7,14 @@ resource only reads it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 from fakeservices.stripe import params as P
 from fakeservices.stripe.errors import invalid, no_such
 from fakeservices.stripe.model.accounts import Ctx, Obj
 from fakeservices.stripe.model.checks import created_filter, paginate
-from fakeservices.stripe.model.resource import Endpoint, Page, Resource
+from fakeservices.stripe.model.resource import Page, Resource, endpoint
 from fakeservices.stripe.objects import clone
 
 LIST = P.LIST.extend({"type": P.Str(), "types": P.Arr(P.Str()), "delivery_success": P.Bool()})
@@ -27,10 +28,11 @@ class EventReader(Protocol):
     def newest_first(self, account: str, pred: Callable[[str], bool]) -> list[Obj]: ...
 
 
+@dataclass(eq=False)
 class Events(Resource):
-    def __init__(self, log: EventReader) -> None:
-        self.log = log
+    log: EventReader
 
+    @endpoint("GET", "/v1/events/{id}", P.ONLY_EXPAND)
     def retrieve(self, ctx: Ctx, p: Obj, event_id: str) -> Obj:
         body = self.log.body(ctx.account, event_id)
         if body is None:
@@ -38,6 +40,7 @@ class Events(Resource):
         found: Obj = clone(body)
         return found
 
+    @endpoint("GET", "/v1/events", LIST)
     def list(self, ctx: Ctx, p: Obj) -> Page:
         kind: str | None = p.get("type")
         kinds: set[str] = set(p.get("types") or [])
@@ -56,8 +59,3 @@ class Events(Resource):
             [e for e in self.log.newest_first(ctx.account, match) if created(e)], p, "event"
         )
         return Page([clone(e) for e in page.items], page.has_more)
-
-    endpoints = (
-        Endpoint("GET", "/v1/events", LIST, list),
-        Endpoint("GET", "/v1/events/{id}", P.ONLY_EXPAND, retrieve),
-    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fakeservices.stripe import objects
 from fakeservices.stripe import params as P
 from fakeservices.stripe.cards import (
@@ -11,24 +13,24 @@ from fakeservices.stripe.cards import (
     CardSpec,
     Decline,
 )
-from fakeservices.stripe.errors import HoldRequest, StripeError, doc_url, invalid, state_error
+from fakeservices.stripe.errors import StripeError, doc_url, invalid, state_error
 from fakeservices.stripe.model.accounts import Account, Accounts, Ctx, Obj
 from fakeservices.stripe.model.balance import Balance
-from fakeservices.stripe.model.card_data import card_error, peek_spec
+from fakeservices.stripe.model.card_data import card_error
 from fakeservices.stripe.model.checks import (
-    automatic_payment_methods,
     check_amount,
     check_currency,
-    check_return_url,
     customer_ref,
     get,
     list_of,
     merge_metadata,
     retrieve,
+    use_payment_method,
+    wrong_status,
 )
 from fakeservices.stripe.model.emitter import Emitter
 from fakeservices.stripe.model.payment_methods import PaymentMethods
-from fakeservices.stripe.model.resource import Endpoint, Page, Resource
+from fakeservices.stripe.model.resource import Page, Resource, endpoint, fields
 from fakeservices.stripe.objects import clone
 
 CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
@@ -38,6 +40,14 @@ CANCELABLE = (
     "requires_confirmation",
     "requires_action",
     "processing",
+)
+#: What a successful Charge copies from its PaymentIntent (a declined one: the description).
+CHARGE_FIELDS = (
+    "description",
+    "receipt_email",
+    "shipping",
+    "statement_descriptor",
+    "statement_descriptor_suffix",
 )
 MISSING_PM = (
     "You cannot confirm this PaymentIntent because it's missing a payment method. You can "
@@ -130,63 +140,37 @@ LIST = P.LIST.extend({"customer": P.Str()})
 RETRIEVE = P.ONLY_EXPAND.extend({"client_secret": P.Str()})
 
 
+@dataclass(eq=False)
 class PaymentIntents(Resource):
     expandable = {
-        "payment_intent": frozenset(
-            {
-                "customer",
-                "payment_method",
-                "latest_charge",
-                "application",
-                "on_behalf_of",
-                "review",
-                "source",
-                "payment_method_configuration_details",
-            }
+        "payment_intent": fields(
+            "customer payment_method latest_charge application on_behalf_of review source "
+            "payment_method_configuration_details"
         )
     }
 
-    def __init__(
-        self,
-        accounts: Accounts,
-        emit: Emitter,
-        payment_methods: PaymentMethods,
-        balance: Balance,
-    ) -> None:
-        self.accounts = accounts
-        self.emit = emit
-        self.payment_methods = payment_methods
-        self.balance = balance
+    accounts: Accounts
+    emit: Emitter
+    payment_methods: PaymentMethods
+    balance: Balance
 
     def _pi(self, acct: Account, pi_id: str) -> Obj:
         return get(acct, pi_id, "payment_intent", "payment_intent", "intent")
 
+    @endpoint("POST", "/v1/payment_intents", CREATE)
     def create(self, ctx: Ctx, p: Obj) -> Obj:
         acct = self.accounts.open(ctx.account)
         cur = check_currency(p.get("currency"))
         check_amount(p["amount"], cur)
         p["currency"] = cur
         customer_ref(acct, p.get("customer"))
-        if p.get("confirm"):
-            spec = peek_spec(acct, p.get("payment_method"), p.get("payment_method_data"))
-            if spec is not None and spec.outcome == "timeout":
-                raise HoldRequest()
-        elif p.get("payment_method_data") is not None:
+        if not p.get("confirm") and p.get("payment_method_data") is not None:
             raise invalid(
                 "payment_method_data can only be used with confirm=true.", "payment_method_data"
             )
-        apm = automatic_payment_methods(p)
-        if p.get("confirm"):
-            check_return_url(
-                {"automatic_payment_methods": apm}, p.get("return_url"), "PaymentIntent"
-            )
-        pm: Obj | None = None
-        if p.get("payment_method") is not None:
-            pm = self.payment_methods.resolve(ctx, acct, p["payment_method"], "payment_method")
+        apm, pm = self.payment_methods.for_new_intent(ctx, acct, p, "PaymentIntent")
         pi = acct.put(objects.payment_intent(p, apm, ctx.now()))
-        if pm is not None:
-            pi["payment_method"] = pm["id"]
-            pi["status"] = "requires_confirmation"
+        use_payment_method(pi, pm)
         self.emit(ctx, "payment_intent.created", pi)
         if p.get("confirm"):
             confirm = {
@@ -202,10 +186,12 @@ class PaymentIntents(Resource):
             return self.confirm(ctx, confirm, pi["id"])
         return pi
 
+    @endpoint("GET", "/v1/payment_intents/{id}", RETRIEVE)
     def retrieve(self, ctx: Ctx, p: Obj, pi_id: str) -> Obj:
         acct = self.accounts.open(ctx.account)
         return retrieve(acct, pi_id, "payment_intent", "payment_intent", "intent")
 
+    @endpoint("POST", "/v1/payment_intents/{id}", UPDATE)
     def update(self, ctx: Ctx, p: Obj, pi_id: str) -> Obj:
         acct = self.accounts.open(ctx.account)
         pi = self._pi(acct, pi_id)
@@ -236,28 +222,22 @@ class PaymentIntents(Resource):
                 pi["currency"] = cur
             else:
                 pi[key] = value
-        if pm is not None:
-            pi["payment_method"] = pm["id"]
-            pi["status"] = "requires_confirmation"
+        use_payment_method(pi, pm)
         return pi
 
+    @endpoint("POST", "/v1/payment_intents/{id}/confirm", CONFIRM)
     def confirm(self, ctx: Ctx, p: Obj, pi_id: str) -> Obj:
         acct = self.accounts.open(ctx.account)
         pi = self._pi(acct, pi_id)
-        status = pi["status"]
-        if status not in CONFIRMABLE:
-            if status == "succeeded":
-                msg = (
-                    "You cannot confirm this PaymentIntent because it has already succeeded "
-                    "after being previously confirmed."
-                )
-            else:
-                msg = (
-                    f"You cannot confirm this PaymentIntent because it has a status of {status}. "
-                    "Only a PaymentIntent with one of the following statuses may be confirmed: "
-                    "requires_payment_method, requires_confirmation, requires_action."
-                )
-            raise state_error(msg, "payment_intent", clone(pi))
+        if pi["status"] == "succeeded":
+            raise state_error(
+                "You cannot confirm this PaymentIntent because it has already succeeded after "
+                "being previously confirmed.",
+                "payment_intent",
+                clone(pi),
+            )
+        if pi["status"] not in CONFIRMABLE:
+            raise wrong_status(pi, "confirm", CONFIRMABLE)
         return_url = p.get("return_url") or acct.return_urls.get(pi_id)
         pm = self.payment_methods.for_confirm(ctx, acct, pi, p, return_url, MISSING_PM)
         if return_url:
@@ -302,9 +282,12 @@ class PaymentIntents(Resource):
         self._succeed(ctx, acct, pi, pm, spec)
         return None
 
-    def _succeed(self, ctx: Ctx, acct: Account, pi: Obj, pm: Obj, spec: CardSpec) -> None:
-        manual = pi["capture_method"] == "manual"
-        ch = objects.charge(
+    @staticmethod
+    def _charge(
+        ctx: Ctx, pi: Obj, pm: Obj, spec: CardSpec, decline: Decline | None, fields: tuple[str, ...]
+    ) -> Obj:
+        """The Charge of one attempt, carrying the intent's ``fields``."""
+        return objects.charge(
             amount=pi["amount"],
             currency=pi["currency"],
             spec=spec,
@@ -313,18 +296,15 @@ class PaymentIntents(Resource):
             source=None,
             customer=pi["customer"],
             payment_intent=pi["id"],
-            captured=not manual,
-            decline=None,
-            fields={
-                "description": pi["description"],
-                "metadata": dict(pi["metadata"]),
-                "receipt_email": pi["receipt_email"],
-                "shipping": pi["shipping"],
-                "statement_descriptor": pi["statement_descriptor"],
-                "statement_descriptor_suffix": pi["statement_descriptor_suffix"],
-            },
+            captured=decline is None and pi["capture_method"] != "manual",
+            decline=decline,
+            fields={"metadata": dict(pi["metadata"]), **{k: pi[k] for k in fields}},
             created=ctx.now(),
         )
+
+    def _succeed(self, ctx: Ctx, acct: Account, pi: Obj, pm: Obj, spec: CardSpec) -> None:
+        manual = pi["capture_method"] == "manual"
+        ch = self._charge(ctx, pi, pm, spec, None, CHARGE_FIELDS)
         if pi["id"] in acct.authenticated:
             ch["payment_method_details"]["card"]["three_d_secure"] = {
                 "authentication_flow": "challenge",
@@ -357,20 +337,7 @@ class PaymentIntents(Resource):
     def _decline(
         self, ctx: Ctx, acct: Account, pi: Obj, pm: Obj, spec: CardSpec, d: Decline
     ) -> StripeError:
-        ch = objects.charge(
-            amount=pi["amount"],
-            currency=pi["currency"],
-            spec=spec,
-            card=pm["card"],
-            pm_id=pm["id"],
-            source=None,
-            customer=pi["customer"],
-            payment_intent=pi["id"],
-            captured=False,
-            decline=d,
-            fields={"description": pi["description"], "metadata": dict(pi["metadata"])},
-            created=ctx.now(),
-        )
+        ch = self._charge(ctx, pi, pm, spec, d, ("description",))
         acct.put(ch)
         error = {
             "charge": ch["id"],
@@ -411,6 +378,7 @@ class PaymentIntents(Resource):
         self.emit(ctx, "payment_intent.payment_failed", pi)
         return pi
 
+    @endpoint("POST", "/v1/payment_intents/{id}/capture", CAPTURE)
     def capture(self, ctx: Ctx, p: Obj, pi_id: str) -> Obj:
         acct = self.accounts.open(ctx.account)
         pi = self._pi(acct, pi_id)
@@ -448,18 +416,12 @@ class PaymentIntents(Resource):
         self.emit(ctx, "payment_intent.succeeded", pi)
         return pi
 
+    @endpoint("POST", "/v1/payment_intents/{id}/cancel", CANCEL)
     def cancel(self, ctx: Ctx, p: Obj, pi_id: str) -> Obj:
         acct = self.accounts.open(ctx.account)
         pi = self._pi(acct, pi_id)
         if pi["status"] not in CANCELABLE:
-            raise state_error(
-                "You cannot cancel this PaymentIntent because it has a status of "
-                f"{pi['status']}. Only a PaymentIntent with one of the following statuses may be "
-                "canceled: requires_payment_method, requires_capture, requires_confirmation, "
-                "requires_action, processing.",
-                "payment_intent",
-                clone(pi),
-            )
+            raise wrong_status(pi, "cancel", CANCELABLE)
         if pi["status"] == "requires_capture":
             ch = get(acct, pi["latest_charge"], "charge", "charge")
             ch["amount_refunded"] = ch["amount"]
@@ -472,22 +434,7 @@ class PaymentIntents(Resource):
         self.emit(ctx, "payment_intent.canceled", pi)
         return pi
 
+    @endpoint("GET", "/v1/payment_intents", LIST)
     def list(self, ctx: Ctx, p: Obj) -> Page:
-        cus = p.get("customer")
-        return list_of(
-            self.accounts.open(ctx.account),
-            "payment_intent",
-            p,
-            "payment_intent",
-            None if cus is None else lambda o: o["customer"] == cus,
-        )
-
-    endpoints = (
-        Endpoint("POST", "/v1/payment_intents", CREATE, create),
-        Endpoint("GET", "/v1/payment_intents", LIST, list),
-        Endpoint("GET", "/v1/payment_intents/{id}", RETRIEVE, retrieve),
-        Endpoint("POST", "/v1/payment_intents/{id}", UPDATE, update),
-        Endpoint("POST", "/v1/payment_intents/{id}/confirm", CONFIRM, confirm),
-        Endpoint("POST", "/v1/payment_intents/{id}/capture", CAPTURE, capture),
-        Endpoint("POST", "/v1/payment_intents/{id}/cancel", CANCEL, cancel),
-    )
+        acct = self.accounts.open(ctx.account)
+        return list_of(acct, "payment_intent", p, "payment_intent", customer=p.get("customer"))

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fakeservices.stripe import cards, objects
 from fakeservices.stripe import params as P
 from fakeservices.stripe.cards import CardSpec
 from fakeservices.stripe.errors import HoldRequest, StripeError, invalid, missing, no_such
 from fakeservices.stripe.model.accounts import Account, Accounts, Ctx, Obj
 from fakeservices.stripe.model.card_data import card_check, card_from_data, peek_spec
-from fakeservices.stripe.model.checks import check_return_url, get, list_of, merge_metadata
+from fakeservices.stripe.model.checks import (
+    automatic_payment_methods,
+    check_return_url,
+    get,
+    list_of,
+    merge_metadata,
+)
 from fakeservices.stripe.model.emitter import Emitter
-from fakeservices.stripe.model.resource import Endpoint, Page, Resource
+from fakeservices.stripe.model.resource import Page, Resource, endpoint
 
 REDISPLAY = P.Enum(("always", "limited", "unspecified"))
 CREATE = P.Obj(
@@ -38,12 +46,12 @@ ATTACH = P.Obj({"customer": P.Str(), "expand": P.EXPAND}, required=("customer",)
 LIST = P.LIST.extend({"customer": P.Str(), "type": P.Str()})
 
 
+@dataclass(eq=False)
 class PaymentMethods(Resource):
     expandable = {"payment_method": frozenset({"customer"})}
 
-    def __init__(self, accounts: Accounts, emit: Emitter) -> None:
-        self.accounts = accounts
-        self.emit = emit
+    accounts: Accounts
+    emit: Emitter
 
     # -- what other resources use ----------------------------------------------------------
     def new(
@@ -122,7 +130,24 @@ class PaymentMethods(Resource):
             return self.from_data(ctx, acct, data, "payment_method_data")
         return self.resolve(ctx, acct, str(pm_value), "payment_method")
 
+    def for_new_intent(
+        self, ctx: Ctx, acct: Account, p: Obj, label: str
+    ) -> tuple[Obj | None, Obj | None]:
+        """An intent being created: its ``automatic_payment_methods`` and the PaymentMethod it
+        names. With ``confirm=true`` a timeout card holds first and a ``return_url`` may be due."""
+        if p.get("confirm"):
+            spec = peek_spec(acct, p.get("payment_method"), p.get("payment_method_data"))
+            if spec is not None and spec.outcome == "timeout":
+                raise HoldRequest()
+        apm = automatic_payment_methods(p)
+        if p.get("confirm"):
+            check_return_url({"automatic_payment_methods": apm}, p.get("return_url"), label)
+        if p.get("payment_method") is None:
+            return apm, None
+        return apm, self.resolve(ctx, acct, p["payment_method"], "payment_method")
+
     # -- endpoints -------------------------------------------------------------------------
+    @endpoint("POST", "/v1/payment_methods", CREATE)
     def create(self, ctx: Ctx, p: Obj) -> Obj:
         acct = self.accounts.open(ctx.account)
         if p.get("payment_method") is not None:  # cloning onto a connected account
@@ -134,6 +159,7 @@ class PaymentMethods(Resource):
         spec, m, y, cvc = card_from_data(acct, p["card"], "card", ctx.now())
         return self.new(ctx, acct, spec, m, y, cvc, p)
 
+    @endpoint("GET", "/v1/payment_methods/{id}", P.ONLY_EXPAND)
     def retrieve(self, ctx: Ctx, p: Obj, pm_id: str) -> Obj:
         acct = self.accounts.open(ctx.account)
         magic = self._magic(ctx, acct, pm_id)
@@ -141,6 +167,7 @@ class PaymentMethods(Resource):
             return magic
         return get(acct, pm_id, "payment_method", "PaymentMethod")
 
+    @endpoint("POST", "/v1/payment_methods/{id}", UPDATE)
     def update(self, ctx: Ctx, p: Obj, pm_id: str) -> Obj:
         acct = self.accounts.open(ctx.account)
         pm = get(acct, pm_id, "payment_method", "PaymentMethod", "payment_method")
@@ -162,6 +189,7 @@ class PaymentMethods(Resource):
         self.emit(ctx, "payment_method.updated", pm)
         return pm
 
+    @endpoint("POST", "/v1/payment_methods/{id}/attach", ATTACH)
     def attach(self, ctx: Ctx, p: Obj, pm_id: str) -> Obj:
         acct = self.accounts.open(ctx.account)
         pm = self.resolve(ctx, acct, pm_id, "payment_method")
@@ -177,6 +205,7 @@ class PaymentMethods(Resource):
         self.emit(ctx, "payment_method.attached", pm)
         return pm
 
+    @endpoint("POST", "/v1/payment_methods/{id}/detach", P.ONLY_EXPAND)
     def detach(self, ctx: Ctx, p: Obj, pm_id: str) -> Obj:
         acct = self.accounts.open(ctx.account)
         pm = get(acct, pm_id, "payment_method", "PaymentMethod", "payment_method")
@@ -191,28 +220,13 @@ class PaymentMethods(Resource):
         self.emit(ctx, "payment_method.detached", pm, previous)
         return pm
 
+    @endpoint("GET", "/v1/payment_methods", LIST)
     def list(self, ctx: Ctx, p: Obj, customer: str | None = None) -> Page:
         """All of them, or (``customer``) those of the customer named in the path."""
         acct = self.accounts.open(ctx.account)
         cus_id = customer or p.get("customer")
         if cus_id is not None:
             get(acct, cus_id, "customer", "customer", "customer", 404 if customer else 400)
-        kind = p.get("type")
         return list_of(
-            acct,
-            "payment_method",
-            p,
-            "PaymentMethod",
-            lambda o: (
-                (cus_id is None or o["customer"] == cus_id) and (kind is None or o["type"] == kind)
-            ),
+            acct, "payment_method", p, "PaymentMethod", customer=cus_id, type=p.get("type")
         )
-
-    endpoints = (
-        Endpoint("POST", "/v1/payment_methods", CREATE, create),
-        Endpoint("GET", "/v1/payment_methods", LIST, list),
-        Endpoint("GET", "/v1/payment_methods/{id}", P.ONLY_EXPAND, retrieve),
-        Endpoint("POST", "/v1/payment_methods/{id}", UPDATE, update),
-        Endpoint("POST", "/v1/payment_methods/{id}/attach", ATTACH, attach),
-        Endpoint("POST", "/v1/payment_methods/{id}/detach", P.ONLY_EXPAND, detach),
-    )

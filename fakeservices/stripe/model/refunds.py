@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fakeservices.stripe import currency, objects
 from fakeservices.stripe import params as P
 from fakeservices.stripe.errors import invalid
@@ -9,7 +11,7 @@ from fakeservices.stripe.model.accounts import Accounts, Ctx, Obj
 from fakeservices.stripe.model.balance import Balance
 from fakeservices.stripe.model.checks import get, list_of, merge_metadata
 from fakeservices.stripe.model.emitter import Emitter
-from fakeservices.stripe.model.resource import Endpoint, Page, Resource
+from fakeservices.stripe.model.resource import Page, Resource, endpoint, fields
 
 FIELDS: dict[str, P.Field] = {
     "amount": P.AMOUNT,
@@ -29,25 +31,20 @@ UPDATE = P.Obj({"metadata": P.Meta(), "expand": P.EXPAND})
 LIST = P.LIST.extend({"charge": P.Str(), "payment_intent": P.Str()})
 
 
+@dataclass(eq=False)
 class Refunds(Resource):
     expandable = {
-        "refund": frozenset(
-            {
-                "charge",
-                "payment_intent",
-                "balance_transaction",
-                "failure_balance_transaction",
-                "source_transfer_reversal",
-                "transfer_reversal",
-            }
+        "refund": fields(
+            "charge payment_intent balance_transaction failure_balance_transaction "
+            "source_transfer_reversal transfer_reversal"
         )
     }
 
-    def __init__(self, accounts: Accounts, emit: Emitter, balance: Balance) -> None:
-        self.accounts = accounts
-        self.emit = emit
-        self.balance = balance
+    accounts: Accounts
+    emit: Emitter
+    balance: Balance
 
+    @endpoint("POST", "/v1/refunds", CREATE)
     def create(self, ctx: Ctx, p: Obj, charge_id: str | None = None) -> Obj:
         """Refund the charge in the path (``charge_id``) or the ``charge``/``payment_intent``."""
         acct = self.accounts.open(ctx.account)
@@ -111,9 +108,11 @@ class Refunds(Resource):
         self.emit(ctx, "refund.created", refund)
         return refund
 
+    @endpoint("GET", "/v1/refunds/{id}", P.ONLY_EXPAND)
     def retrieve(self, ctx: Ctx, p: Obj, re_id: str) -> Obj:
         return get(self.accounts.open(ctx.account), re_id, "refund", "refund")
 
+    @endpoint("POST", "/v1/refunds/{id}", UPDATE)
     def update(self, ctx: Ctx, p: Obj, re_id: str) -> Obj:
         refund = self.retrieve(ctx, p, re_id)
         if "metadata" in p:
@@ -121,22 +120,11 @@ class Refunds(Resource):
         self.emit(ctx, "refund.updated", refund)
         return refund
 
+    @endpoint("GET", "/v1/refunds", LIST)
     def list(self, ctx: Ctx, p: Obj, charge_id: str | None = None) -> Page:
         """All refunds, or (``charge_id``) those of the charge named in the path."""
-        ch, pi = charge_id or p.get("charge"), p.get("payment_intent")
+        acct = self.accounts.open(ctx.account)
+        charge = charge_id or p.get("charge")
         return list_of(
-            self.accounts.open(ctx.account),
-            "refund",
-            p,
-            "refund",
-            lambda o: (
-                (ch is None or o["charge"] == ch) and (pi is None or o["payment_intent"] == pi)
-            ),
+            acct, "refund", p, "refund", charge=charge, payment_intent=p.get("payment_intent")
         )
-
-    endpoints = (
-        Endpoint("POST", "/v1/refunds", CREATE, create),
-        Endpoint("GET", "/v1/refunds", LIST, list),
-        Endpoint("GET", "/v1/refunds/{id}", P.ONLY_EXPAND, retrieve),
-        Endpoint("POST", "/v1/refunds/{id}", UPDATE, update),
-    )

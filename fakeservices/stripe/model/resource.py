@@ -1,16 +1,19 @@
 """What a Stripe resource declares: its endpoints, expandable fields and sub-lists.
 
 A resource is a class (``Customers``, ``PaymentIntents``...) built with the collaborators it
-needs. Its class attributes say how the wire reaches it:
+needs. Each handler method carries its routes::
 
-- ``endpoints``: each :class:`Endpoint` is a method, a path (``{id}`` for an id segment), the
-  parameter schema and the handler, a function of the class called as
-  ``handler(resource, ctx, params, *ids)``;
-- ``expandable``: per object kind it owns, the fields ``expand[]`` may replace by the object;
-- ``sublists``: fields of its objects that only appear when expanded (``charge.refunds``), each
-  served by one of its ``GET`` endpoints whose only id is the parent's.
+    @endpoint("GET", "/v1/refunds/{id}", P.ONLY_EXPAND)
+    def retrieve(self, ctx: Ctx, p: Obj, re_id: str) -> Obj: ...
 
-The wire builds its route table from the tuple of resources the model composes
+- an :class:`Endpoint` is a method, a path (``{id}`` for an id segment), the parameter schema and
+  the handler, called as ``handler(resource, ctx, params, *ids)``; the class collects its
+  handlers' endpoints into ``endpoints``;
+- ``sublist=(kind, field)`` on a ``GET`` endpoint whose only id is the parent's serves a field
+  that only appears when expanded (``charge.refunds``);
+- ``expandable``: per object kind the resource owns, the fields ``expand[]`` may replace.
+
+The wire builds its route table from the resources the model composes
 (:attr:`StripeModel.resources`); nothing else lists endpoints.
 """
 
@@ -18,12 +21,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from fakeservices.stripe import params as P
 from fakeservices.stripe.model.accounts import Obj
 
 Handler = Callable[..., Any]
+H = TypeVar("H", bound=Handler)
+#: Where :func:`endpoint` leaves its declarations on the handler function.
+MARK = "__stripe_endpoints__"
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,27 @@ class Endpoint:
     path: str
     params: P.Obj
     handler: Handler
+    #: ``(object kind, field)`` this list endpoint serves when the field is expanded.
+    sublist: tuple[str, str] | None = None
+
+
+def fields(names: str) -> frozenset[str]:
+    """``fields("customer payment_method")``: a set of field names, for ``expandable``."""
+    return frozenset(names.split())
+
+
+def endpoint(
+    method: str, path: str, params: P.Obj, sublist: tuple[str, str] | None = None
+) -> Callable[[H], H]:
+    """Declare that the decorated handler serves ``method path`` with the ``params`` schema."""
+
+    def mark(handler: H) -> H:
+        handler.__dict__.setdefault(MARK, []).append(
+            Endpoint(method, path, params, handler, sublist)
+        )
+        return handler
+
+    return mark
 
 
 @dataclass
@@ -44,9 +71,15 @@ class Page:
 
 
 class Resource:
-    """Base of the resource classes: the declarations the wire reads (empty by default)."""
+    """Base of the resource classes: collects the endpoints its handlers declare."""
 
     endpoints: ClassVar[tuple[Endpoint, ...]] = ()
     expandable: ClassVar[Mapping[str, frozenset[str]]] = {}
     #: ``(object kind, field) -> the GET endpoint listing it``.
     sublists: ClassVar[Mapping[tuple[str, str], Endpoint]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        declared = [e for v in vars(cls).values() for e in getattr(v, MARK, ())]
+        cls.endpoints = tuple(declared)
+        cls.sublists = {e.sublist: e for e in declared if e.sublist is not None}

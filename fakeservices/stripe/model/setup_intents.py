@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fakeservices.core.ids import alnum
 from fakeservices.stripe import objects
 from fakeservices.stripe import params as P
 from fakeservices.stripe.cards import SETUP_AUTH_FAILED_MESSAGE, SLOW_SECONDS
-from fakeservices.stripe.errors import HoldRequest, doc_url, state_error
+from fakeservices.stripe.errors import doc_url, state_error
 from fakeservices.stripe.model.accounts import Account, Accounts, Ctx, Obj
-from fakeservices.stripe.model.card_data import card_error, peek_spec
+from fakeservices.stripe.model.card_data import card_error
 from fakeservices.stripe.model.checks import (
-    automatic_payment_methods,
-    check_return_url,
     customer_ref,
     get,
     list_of,
     merge_metadata,
+    use_payment_method,
+    wrong_status,
 )
 from fakeservices.stripe.model.emitter import Emitter
 from fakeservices.stripe.model.payment_methods import PaymentMethods
-from fakeservices.stripe.model.resource import Endpoint, Page, Resource
+from fakeservices.stripe.model.resource import Page, Resource, endpoint, fields
 from fakeservices.stripe.objects import clone
 
 CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
@@ -81,55 +83,40 @@ LIST = P.LIST.extend({"customer": P.Str(), "payment_method": P.Str(), "attach_to
 RETRIEVE = P.ONLY_EXPAND.extend({"client_secret": P.Str()})
 
 
+@dataclass(eq=False)
 class SetupIntents(Resource):
     expandable = {
-        "setup_intent": frozenset(
-            {
-                "customer",
-                "payment_method",
-                "latest_attempt",
-                "application",
-                "mandate",
-                "on_behalf_of",
-                "single_use_mandate",
-            }
+        "setup_intent": fields(
+            "customer payment_method latest_attempt application mandate on_behalf_of "
+            "single_use_mandate"
         )
     }
 
-    def __init__(self, accounts: Accounts, emit: Emitter, payment_methods: PaymentMethods) -> None:
-        self.accounts = accounts
-        self.emit = emit
-        self.payment_methods = payment_methods
+    accounts: Accounts
+    emit: Emitter
+    payment_methods: PaymentMethods
 
     def _si(self, acct: Account, si_id: str) -> Obj:
         return get(acct, si_id, "setup_intent", "setupintent", "intent")
 
+    @endpoint("POST", "/v1/setup_intents", CREATE)
     def create(self, ctx: Ctx, p: Obj) -> Obj:
         acct = self.accounts.open(ctx.account)
         customer_ref(acct, p.get("customer"))
-        if p.get("confirm"):
-            spec = peek_spec(acct, p.get("payment_method"), p.get("payment_method_data"))
-            if spec is not None and spec.outcome == "timeout":
-                raise HoldRequest()
-        apm = automatic_payment_methods(p)
-        if p.get("confirm"):
-            check_return_url({"automatic_payment_methods": apm}, p.get("return_url"), "SetupIntent")
-        pm = None
-        if p.get("payment_method") is not None:
-            pm = self.payment_methods.resolve(ctx, acct, p["payment_method"], "payment_method")
+        apm, pm = self.payment_methods.for_new_intent(ctx, acct, p, "SetupIntent")
         si = acct.put(objects.setup_intent(p, apm, ctx.now()))
-        if pm is not None:
-            si["payment_method"] = pm["id"]
-            si["status"] = "requires_confirmation"
+        use_payment_method(si, pm)
         self.emit(ctx, "setup_intent.created", si)
         if p.get("confirm"):
             confirm = {k: p[k] for k in ("payment_method_data", "return_url") if p.get(k)}
             return self.confirm(ctx, confirm, si["id"])
         return si
 
+    @endpoint("GET", "/v1/setup_intents/{id}", RETRIEVE)
     def retrieve(self, ctx: Ctx, p: Obj, si_id: str) -> Obj:
         return self._si(self.accounts.open(ctx.account), si_id)
 
+    @endpoint("POST", "/v1/setup_intents/{id}", UPDATE)
     def update(self, ctx: Ctx, p: Obj, si_id: str) -> Obj:
         acct = self.accounts.open(ctx.account)
         si = self._si(acct, si_id)
@@ -149,21 +136,15 @@ class SetupIntents(Resource):
                 si[key] = value
         if p.get("payment_method") is not None:
             pm = self.payment_methods.resolve(ctx, acct, p["payment_method"], "payment_method")
-            si["payment_method"] = pm["id"]
-            si["status"] = "requires_confirmation"
+            use_payment_method(si, pm)
         return si
 
+    @endpoint("POST", "/v1/setup_intents/{id}/confirm", CONFIRM)
     def confirm(self, ctx: Ctx, p: Obj, si_id: str) -> Obj:
         acct = self.accounts.open(ctx.account)
         si = self._si(acct, si_id)
         if si["status"] not in CONFIRMABLE:
-            raise state_error(
-                f"You cannot confirm this SetupIntent because it has a status of {si['status']}. "
-                "Only a SetupIntent with one of the following statuses may be confirmed: "
-                "requires_payment_method, requires_confirmation, requires_action.",
-                "setup_intent",
-                clone(si),
-            )
+            raise wrong_status(si, "confirm", CONFIRMABLE)
         return_url = p.get("return_url")
         pm = self.payment_methods.for_confirm(ctx, acct, si, p, return_url, MISSING_PM)
         si["payment_method"] = pm["id"]
@@ -230,40 +211,20 @@ class SetupIntents(Resource):
             )
         return si
 
+    @endpoint("POST", "/v1/setup_intents/{id}/cancel", CANCEL)
     def cancel(self, ctx: Ctx, p: Obj, si_id: str) -> Obj:
         acct = self.accounts.open(ctx.account)
         si = self._si(acct, si_id)
         if si["status"] not in CANCELABLE:
-            raise state_error(
-                "You cannot cancel this SetupIntent because it has a status of "
-                f"{si['status']}. Only a SetupIntent with one of the following statuses may be "
-                "canceled: requires_payment_method, requires_confirmation, requires_action.",
-                "setup_intent",
-                clone(si),
-            )
+            raise wrong_status(si, "cancel", CANCELABLE)
         si["status"] = "canceled"
         si["cancellation_reason"] = p.get("cancellation_reason")
         si["next_action"] = None
         self.emit(ctx, "setup_intent.canceled", si)
         return si
 
+    @endpoint("GET", "/v1/setup_intents", LIST)
     def list(self, ctx: Ctx, p: Obj) -> Page:
-        cus, pm = p.get("customer"), p.get("payment_method")
-        return list_of(
-            self.accounts.open(ctx.account),
-            "setup_intent",
-            p,
-            "setupintent",
-            lambda o: (
-                (cus is None or o["customer"] == cus) and (pm is None or o["payment_method"] == pm)
-            ),
-        )
-
-    endpoints = (
-        Endpoint("POST", "/v1/setup_intents", CREATE, create),
-        Endpoint("GET", "/v1/setup_intents", LIST, list),
-        Endpoint("GET", "/v1/setup_intents/{id}", RETRIEVE, retrieve),
-        Endpoint("POST", "/v1/setup_intents/{id}", UPDATE, update),
-        Endpoint("POST", "/v1/setup_intents/{id}/confirm", CONFIRM, confirm),
-        Endpoint("POST", "/v1/setup_intents/{id}/cancel", CANCEL, cancel),
-    )
+        acct = self.accounts.open(ctx.account)
+        filters = {k: p.get(k) for k in ("customer", "payment_method")}
+        return list_of(acct, "setup_intent", p, "setupintent", **filters)

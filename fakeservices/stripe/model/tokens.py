@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fakeservices.stripe import cards, objects
 from fakeservices.stripe import params as P
 from fakeservices.stripe.model.accounts import Accounts, Ctx, Obj
 from fakeservices.stripe.model.card_data import card_from_data
 from fakeservices.stripe.model.checks import get
-from fakeservices.stripe.model.resource import Endpoint, Resource
+from fakeservices.stripe.model.resource import Resource, endpoint
 
 CREATE = P.Obj({"card": P.CARD_DATA, "customer": P.Str(), "expand": P.EXPAND}, required=("card",))
 
 
+@dataclass(eq=False)
 class Tokens(Resource):
-    def __init__(self, accounts: Accounts) -> None:
-        self.accounts = accounts
+    accounts: Accounts
 
+    @endpoint("POST", "/v1/tokens", CREATE)
     def create(self, ctx: Ctx, p: Obj) -> Obj:
         acct = self.accounts.open(ctx.account)
         spec, m, y, _cvc = card_from_data(acct, p["card"], "card", ctx.now())
@@ -26,6 +29,7 @@ class Tokens(Resource):
         acct.specs[tok["id"]] = spec
         return tok
 
+    @endpoint("GET", "/v1/tokens/{id}", P.ONLY_EXPAND)
     def retrieve(self, ctx: Ctx, p: Obj, tok_id: str) -> Obj:
         """A Token of the account, or a magic ``tok_*`` (a fresh Token each time, as Stripe)."""
         acct = self.accounts.open(ctx.account)
@@ -36,8 +40,3 @@ class Tokens(Resource):
             tok["id"] = tok_id
             return tok
         return get(acct, tok_id, "token", "token")
-
-    endpoints = (
-        Endpoint("POST", "/v1/tokens", CREATE, create),
-        Endpoint("GET", "/v1/tokens/{id}", P.ONLY_EXPAND, retrieve),
-    )

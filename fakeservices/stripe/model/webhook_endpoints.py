@@ -2,36 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fakeservices.core.ids import alnum
 from fakeservices.stripe import objects
 from fakeservices.stripe import params as P
 from fakeservices.stripe.errors import invalid, missing
 from fakeservices.stripe.model.accounts import Accounts, Ctx, Obj
 from fakeservices.stripe.model.checks import get, list_of, merge_metadata
-from fakeservices.stripe.model.resource import Endpoint, Page, Resource
+from fakeservices.stripe.model.resource import Page, Resource, endpoint
 
+FIELDS: dict[str, P.Field] = {
+    "url": P.Str(),
+    "enabled_events": P.Arr(P.Str()),
+    "description": P.Str(),
+    "metadata": P.Meta(),
+    "expand": P.EXPAND,
+}
 CREATE = P.Obj(
-    {
-        "url": P.Str(),
-        "enabled_events": P.Arr(P.Str()),
-        "description": P.Str(),
-        "metadata": P.Meta(),
-        "api_version": P.Str(),
-        "connect": P.Bool(),
-        "expand": P.EXPAND,
-    },
-    required=("url", "enabled_events"),
+    {**FIELDS, "api_version": P.Str(), "connect": P.Bool()}, required=("url", "enabled_events")
 )
-UPDATE = P.Obj(
-    {
-        "url": P.Str(),
-        "enabled_events": P.Arr(P.Str()),
-        "description": P.Str(),
-        "metadata": P.Meta(),
-        "disabled": P.Bool(),
-        "expand": P.EXPAND,
-    }
-)
+UPDATE = P.Obj({**FIELDS, "disabled": P.Bool()})
 
 
 def targets(accounts: Accounts, key: str, event_type: str) -> list[tuple[Obj, str]]:
@@ -47,10 +38,11 @@ def targets(accounts: Accounts, key: str, event_type: str) -> list[tuple[Obj, st
     ]
 
 
+@dataclass(eq=False)
 class WebhookEndpoints(Resource):
-    def __init__(self, accounts: Accounts) -> None:
-        self.accounts = accounts
+    accounts: Accounts
 
+    @endpoint("POST", "/v1/webhook_endpoints", CREATE)
     def create(self, ctx: Ctx, p: Obj) -> Obj:
         acct = self.accounts.open(ctx.account)
         url = p["url"]
@@ -66,10 +58,12 @@ class WebhookEndpoints(Resource):
         acct.secrets[we["id"]] = secret
         return we
 
+    @endpoint("GET", "/v1/webhook_endpoints/{id}", P.ONLY_EXPAND)
     def retrieve(self, ctx: Ctx, p: Obj, we_id: str) -> Obj:
         acct = self.accounts.open(ctx.account)
         return get(acct, we_id, "webhook_endpoint", "webhook_endpoint")
 
+    @endpoint("POST", "/v1/webhook_endpoints/{id}", UPDATE)
     def update(self, ctx: Ctx, p: Obj, we_id: str) -> Obj:
         we = self.retrieve(ctx, p, we_id)
         for key, value in p.items():
@@ -83,19 +77,13 @@ class WebhookEndpoints(Resource):
                 we[key] = value
         return we
 
+    @endpoint("DELETE", "/v1/webhook_endpoints/{id}", P.Obj())
     def delete(self, ctx: Ctx, p: Obj, we_id: str) -> Obj:
         self.retrieve(ctx, p, we_id)
         self.accounts.open(ctx.account).remove(we_id)
         return objects.deleted(we_id, "webhook_endpoint")
 
+    @endpoint("GET", "/v1/webhook_endpoints", P.LIST)
     def list(self, ctx: Ctx, p: Obj) -> Page:
         acct = self.accounts.open(ctx.account)
         return list_of(acct, "webhook_endpoint", p, "webhook_endpoint")
-
-    endpoints = (
-        Endpoint("POST", "/v1/webhook_endpoints", CREATE, create),
-        Endpoint("GET", "/v1/webhook_endpoints", P.LIST, list),
-        Endpoint("GET", "/v1/webhook_endpoints/{id}", P.ONLY_EXPAND, retrieve),
-        Endpoint("POST", "/v1/webhook_endpoints/{id}", UPDATE, update),
-        Endpoint("DELETE", "/v1/webhook_endpoints/{id}", P.Obj(), delete),
-    )
