@@ -28,6 +28,12 @@ _OPTIONS: list[tuple[str, str, Any, str]] = [
     ("--max-message-bytes", "max_message_bytes", int, "Largest accepted email in bytes."),
     ("--journal-size", "journal_size", int, "Entries kept in the request journal."),
     ("--max-accounts", "max_accounts", int, "Stripe accounts kept; the least recently used go."),
+    (
+        "--max-stripe-objects",
+        "max_stripe_objects",
+        int,
+        "Stripe objects kept per account; the oldest go first.",
+    ),
     ("--hold-seconds", "hold_seconds", float, "How long timeouts hold a request open."),
     ("--fault-seed", "fault_seed", int, "Seed for fault probabilities and random delays."),
     ("--log-level", "log_level", str, "How much to log."),

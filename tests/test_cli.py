@@ -118,7 +118,11 @@ def test_signals_stop_both_listeners_within_two_seconds(
 def test_environment_variables_and_config_file(tmp_path: Path) -> None:
     cfg = tmp_path / "fs.toml"
     cfg.write_text('max-messages = 7\nhttp_port = 1\nlog_level = "warning"\n')
-    env = {"FAKESERVICES_HTTP_PORT": "0", "FAKESERVICES_SMTP_PORT": "0"}
+    env = {
+        "FAKESERVICES_HTTP_PORT": "0",
+        "FAKESERVICES_SMTP_PORT": "0",
+        "FAKESERVICES_MAX_STRIPE_OBJECTS": "50",
+    }
     # env beats the file's http_port = 1; the file's other values apply.
     with serve("--config", str(cfg), "--journal-size", "9", env=env) as (_, banner):
         http_url, _, _ = urls(banner)
@@ -127,6 +131,7 @@ def test_environment_variables_and_config_file(tmp_path: Path) -> None:
         assert config["max_messages"] == 7  # from the file
         assert config["log_level"] == "warning"
         assert config["journal_size"] == 9  # from the option
+        assert config["max_stripe_objects"] == 50  # from the variable
     cfg_json = tmp_path / "fs.json"
     cfg_json.write_text(json.dumps({"http_port": 0, "smtp_port": 0}))
     with serve("--config", str(cfg_json)) as (_proc, banner):
@@ -140,6 +145,7 @@ def test_environment_variables_and_config_file(tmp_path: Path) -> None:
         (["--http-port", "70000"], {}, "--http-port"),
         (["--smtp-port", "-1"], {}, "--smtp-port"),
         (["--max-messages", "0"], {}, "--max-messages"),
+        (["--max-stripe-objects", "0"], {}, "--max-stripe-objects"),
         (["--hold-seconds", "-5"], {}, "--hold-seconds"),
         (["--loop", "trio"], {}, "--loop"),
         ([], {"FAKESERVICES_HTTP": "http3"}, "FAKESERVICES_HTTP"),

@@ -30,6 +30,8 @@ class Config(BaseModel):
     hold_seconds: float = Field(60.0, gt=0, le=3600)
     # Accounts (credentials) whose objects a fake keeps; the least recently used is forgotten.
     max_accounts: int = Field(1000, ge=1, le=1_000_000)
+    # Stripe objects kept per account; the oldest go first (one key cannot grow memory forever).
+    max_stripe_objects: int = Field(10_000, ge=1, le=10_000_000)
     fault_seed: int | None = None
     log_level: LogLevel = "info"
     # "auto" uses uvloop / httptools when installed (pip install 'fakeservices[fast]').

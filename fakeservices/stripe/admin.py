@@ -18,7 +18,7 @@ from fakeservices.core.readback import Readback
 from fakeservices.core.runtime import Runtime
 from fakeservices.core.store import Store
 from fakeservices.stripe.events import StripeEvent
-from fakeservices.stripe.model import Ctx, StripeModel
+from fakeservices.stripe.model import StripeModel
 
 
 def event_filters(q: Query) -> Callable[[StripeEvent], bool] | None:
@@ -57,9 +57,9 @@ class StripeAdmin:
         )
 
     def _find(self, intent_id: str, account: str | None) -> tuple[str, dict[str, Any]]:
-        keys = [account] if account else list(self.model.accounts)
+        keys = [account] if account else self.model.accounts.keys()
         for key in keys:
-            obj = self.model.find(key, intent_id)
+            obj = self.model.accounts.find(key, intent_id)
             if obj is not None:
                 return key, obj
         raise AdminError(404, "not_found", f"No intent with id {intent_id!r}")
@@ -93,7 +93,8 @@ class StripeAdmin:
                 f"{intent_id} has status {intent['status']}; only an intent in "
                 "requires_action awaits authentication",
             )
-        result = self.model.authenticate(Ctx(key), intent_id, outcome == "succeed")
+        ctx = self.model.accounts.context(key)
+        result = self.model.authenticate(ctx, intent_id, outcome == "succeed")
         return JSONResponse(result)
 
     def routes(self) -> list[BaseRoute]:

@@ -413,11 +413,3 @@ def by_pm(name: str) -> CardSpec | None:
 
 def by_token(name: str) -> CardSpec | None:
     return _BY_TOKEN.get(name)
-
-
-def magic_pm_names() -> list[str]:
-    return sorted(_BY_PM)
-
-
-def magic_token_names() -> list[str]:
-    return sorted(_BY_TOKEN)

@@ -100,24 +100,6 @@ def invalid_integer(param: str, raw: object) -> StripeError:
     return invalid(f"Invalid integer: {raw}", param, "parameter_invalid_integer")
 
 
-#: The noun Stripe uses in "No such <noun>: '<id>'" per id prefix.
-NOUNS = {
-    "pi": "payment_intent",
-    "pm": "PaymentMethod",
-    "ch": "charge",
-    "py": "charge",
-    "cus": "customer",
-    "re": "refund",
-    "seti": "setupintent",
-    "tok": "token",
-    "evt": "event",
-    "we": "webhook_endpoint",
-    "txn": "balance transaction",
-    "card": "source",
-    "src": "source",
-}
-
-
 def no_such(kind: str, obj_id: str, param: str | None = "id", status: int = 404) -> StripeError:
     """404 (or 400 for a body param) ``resource_missing``: ``No such customer: 'cus_x'``."""
     return StripeError(status, f"No such {kind}: '{obj_id}'", code="resource_missing", param=param)
@@ -130,4 +112,26 @@ def state_error(message: str, key: str, obj: dict[str, Any]) -> StripeError:
         message,
         code=f"{key}_unexpected_state",
         extra={key: obj},
+    )
+
+
+def idempotency_mismatch(key: str) -> StripeError:
+    """400 ``idempotency_error``: a key reused with other parameters."""
+    return StripeError(
+        400,
+        "Keys for idempotent requests can only be used with the same parameters they were first "
+        f"used with. Try using a key other than '{key}' if you meant to execute a different "
+        "request.",
+        type="idempotency_error",
+    )
+
+
+def idempotency_in_flight(key: str) -> StripeError:
+    """409 ``idempotency_key_in_use``: the first request with this key is still running."""
+    return StripeError(
+        409,
+        "There is currently another in-progress request using this Idempotent Key (that probably "
+        f"means you submitted twice, and the other request is still going through): {key}. "
+        "Please try again later.",
+        code="idempotency_key_in_use",
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 from fakeservices.core.store import Store
 from fakeservices.stripe import objects
-from fakeservices.stripe.model import Ctx
+from fakeservices.stripe.model.accounts import Ctx
 from fakeservices.stripe.objects import clone
 
 #: ``api_version`` of events when the request named none (the version stripe-python 16 pins).
@@ -60,7 +60,7 @@ class EventLog:
             "id": objects.new_id("evt"),
             "object": "event",
             "api_version": ctx.api_version or DEFAULT_API_VERSION,
-            "created": objects.now(),
+            "created": ctx.now(),
             "data": data,
             "livemode": False,
             "pending_webhooks": self.endpoints(ctx.account, kind),
@@ -71,13 +71,17 @@ class EventLog:
         self.store.add(event)
         self.deliver(event)
 
-    def get(self, account: str, event_id: str) -> StripeEvent | None:
+    def body(self, account: str, event_id: str) -> Obj | None:
+        """The event's JSON if it exists and belongs to ``account`` (not a copy)."""
         event = self.store.get(event_id)
-        return event if event is not None and event.account == account else None
+        return event.body if event is not None and event.account == account else None
 
-    def newest_first(self, account: str, pred: Callable[[StripeEvent], bool]) -> list[Obj]:
+    def newest_first(self, account: str, pred: Callable[[str], bool]) -> list[Obj]:
+        """The JSON of ``account``'s events whose type ``pred`` accepts, newest first."""
         return [
-            e.body for e in reversed(list(self.store.values())) if e.account == account and pred(e)
+            e.body
+            for e in reversed(list(self.store.values()))
+            if e.account == account and pred(e.type)
         ]
 
     def reset(self, account: str | None) -> None:

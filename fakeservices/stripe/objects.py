@@ -35,10 +35,6 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{LEADING.get(prefix, '1')}{alnum(23)}"
 
 
-def now() -> int:
-    return int(time.time())
-
-
 def digits(n: int) -> str:
     """``n`` random decimal digits (authorization codes, network transaction ids)."""
     return "".join(secrets.choice("0123456789") for _ in range(n))
@@ -60,8 +56,9 @@ def fingerprint(number: str) -> str:
     return hashlib.sha256(number.encode()).hexdigest()[:16]
 
 
-def default_expiry() -> tuple[int, int]:
-    t = time.gmtime()
+def default_expiry(now: int) -> tuple[int, int]:
+    """The expiry of magic test cards: this month, three years on."""
+    t = time.gmtime(now)
     return t.tm_mon, t.tm_year + 3
 
 
@@ -97,6 +94,7 @@ def payment_method(
     metadata: dict[str, str] | None = None,
     cvc_given: bool = False,
     allow_redisplay: str | None = None,
+    created: int,
 ) -> Obj:
     b = billing or {}
     addr = b.get("address") or {}
@@ -115,7 +113,7 @@ def payment_method(
             "tax_id": None,
         },
         "card": pm_card(spec, exp_month, exp_year, cvc_given),
-        "created": now(),
+        "created": created,
         "customer": None,
         "customer_account": None,
         "livemode": False,
@@ -154,26 +152,26 @@ def legacy_card(spec: CardSpec, exp_month: int, exp_year: int, customer: str | N
     }
 
 
-def token(card: Obj) -> Obj:
+def token(card: Obj, created: int) -> Obj:
     return {
         "id": new_id("tok"),
         "object": "token",
         "card": card,
         "client_ip": "127.0.0.1",
-        "created": now(),
+        "created": created,
         "livemode": False,
         "type": "card",
         "used": False,
     }
 
 
-def customer(fields: Obj) -> Obj:
+def customer(fields: Obj, created: int) -> Obj:
     return {
         "id": new_id("cus"),
         "object": "customer",
         "address": fields.get("address"),
         "balance": fields.get("balance") or 0,
-        "created": now(),
+        "created": created,
         "currency": None,
         "default_source": None,
         "delinquent": False,
@@ -199,7 +197,7 @@ def customer(fields: Obj) -> Obj:
     }
 
 
-def payment_intent(p: Obj, automatic_pms: Obj | None) -> Obj:
+def payment_intent(p: Obj, automatic_pms: Obj | None, created: int) -> Obj:
     pi_id = new_id("pi")
     return {
         "id": pi_id,
@@ -217,7 +215,7 @@ def payment_intent(p: Obj, automatic_pms: Obj | None) -> Obj:
         "capture_method": p.get("capture_method") or "automatic_async",
         "client_secret": f"{pi_id}_secret_{alnum(25)}",
         "confirmation_method": p.get("confirmation_method") or "automatic",
-        "created": now(),
+        "created": created,
         "currency": p["currency"],
         "customer": p.get("customer"),
         "customer_account": None,
@@ -313,6 +311,7 @@ def charge(
     captured: bool,
     decline: Decline | None,
     fields: Obj,
+    created: int,
 ) -> Obj:
     ch_id = new_id("ch")
     d = decline
@@ -339,7 +338,7 @@ def charge(
         },
         "calculated_statement_descriptor": "FAKESERVICES",
         "captured": captured and not declined,
-        "created": now(),
+        "created": created,
         "currency": currency,
         "customer": customer,
         "description": fields.get("description"),
@@ -419,15 +418,15 @@ def three_d_secure(result: str = "authenticated") -> Obj:
     }
 
 
-def balance_transaction(amount: int, currency: str, source: str, kind: str) -> Obj:
+def balance_transaction(amount: int, currency: str, source: str, kind: str, created: int) -> Obj:
     fee = 0 if kind == "refund" else round(amount * 0.029) + 30
     return {
         "id": new_id("txn"),
         "object": "balance_transaction",
         "amount": amount,
-        "available_on": now() + 2 * 86400,
+        "available_on": created + 2 * 86400,
         "balance_type": "payments",
-        "created": now(),
+        "created": created,
         "currency": currency,
         "description": None,
         "exchange_rate": None,
@@ -441,14 +440,14 @@ def balance_transaction(amount: int, currency: str, source: str, kind: str) -> O
     }
 
 
-def refund(amount: int, ch: Obj, fields: Obj, txn: str | None, status: str = "succeeded") -> Obj:
+def refund(amount: int, ch: Obj, fields: Obj, txn: str | None, created: int) -> Obj:
     return {
         "id": new_id("re"),
         "object": "refund",
         "amount": amount,
         "balance_transaction": txn,
         "charge": ch["id"],
-        "created": now(),
+        "created": created,
         "currency": ch["currency"],
         "customer": ch["customer"],
         "customer_account": None,
@@ -466,12 +465,12 @@ def refund(amount: int, ch: Obj, fields: Obj, txn: str | None, status: str = "su
         "reason": fields.get("reason"),
         "receipt_number": None,
         "source_transfer_reversal": None,
-        "status": status,
+        "status": "succeeded",
         "transfer_reversal": None,
     }
 
 
-def setup_intent(p: Obj, automatic_pms: Obj | None) -> Obj:
+def setup_intent(p: Obj, automatic_pms: Obj | None, created: int) -> Obj:
     si_id = new_id("seti")
     return {
         "id": si_id,
@@ -481,7 +480,7 @@ def setup_intent(p: Obj, automatic_pms: Obj | None) -> Obj:
         "automatic_payment_methods": automatic_pms,
         "cancellation_reason": None,
         "client_secret": f"{si_id}_secret_{alnum(25)}",
-        "created": now(),
+        "created": created,
         "customer": p.get("customer"),
         "description": p.get("description"),
         "excluded_payment_method_types": None,
@@ -509,13 +508,13 @@ def setup_intent(p: Obj, automatic_pms: Obj | None) -> Obj:
     }
 
 
-def webhook_endpoint(p: Obj, secret: str) -> Obj:
+def webhook_endpoint(p: Obj, secret: str, created: int) -> Obj:
     return {
         "id": new_id("we"),
         "object": "webhook_endpoint",
         "api_version": p.get("api_version"),
         "application": None,
-        "created": now(),
+        "created": created,
         "description": p.get("description"),
         "enabled_events": p["enabled_events"],
         "livemode": False,

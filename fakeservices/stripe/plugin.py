@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, URLPath
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Match, NoMatchFound, request_response
+from starlette.types import Receive, Scope, Send
 
 from fakeservices.core.registry import FakeService
 from fakeservices.core.runtime import Runtime
@@ -15,10 +17,36 @@ from fakeservices.core.store import Counted, Store
 from fakeservices.stripe import wire
 from fakeservices.stripe.admin import StripeAdmin
 from fakeservices.stripe.events import EventLog, StripeEvent
-from fakeservices.stripe.model import StripeModel
+from fakeservices.stripe.model import Accounts, StripeModel
+from fakeservices.stripe.model.webhook_endpoints import targets
 from fakeservices.stripe.webhooks import WebhookDispatcher
 
-METHODS = ["GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"]
+PREFIX = "/v1"
+
+
+class PrefixRoute(BaseRoute):
+    """Every request under ``/v1``, whatever its method or path characters.
+
+    Starlette's ``{rest:path}`` does not match a path holding a newline (``/v1/charges/%0D%0AX``)
+    and a route's method list answers others in the admin envelope; Stripe's wire answers both
+    itself (404 "Unrecognized request URL").
+    """
+
+    def __init__(self, prefix: str, endpoint: Callable[[Request], Awaitable[Response]]) -> None:
+        self.prefix = prefix
+        self.app = request_response(endpoint)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        path: str = scope.get("path", "")
+        if scope["type"] == "http" and (path == self.prefix or path.startswith(self.prefix + "/")):
+            return Match.FULL, {}
+        return Match.NONE, {}
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
 
 
 class StripeService(FakeService):
@@ -26,29 +54,29 @@ class StripeService(FakeService):
 
     def __init__(self, runtime: Runtime) -> None:
         super().__init__(runtime)
+        config = runtime.config
         self.event_store: Store[StripeEvent] = runtime.new_store("stripe_events")
-        self.model = StripeModel(
-            lambda *a: self.events.emit(*a), max_accounts=runtime.config.max_accounts
+        self.accounts = Accounts(config.max_accounts, config.max_stripe_objects)
+        accounts = self.accounts
+        self.dispatcher = WebhookDispatcher(
+            lambda: runtime.outbound, lambda key, kind: targets(accounts, key, kind)
         )
-        self.dispatcher = WebhookDispatcher(lambda: runtime.outbound, self.model.endpoints_for)
         self.events = EventLog(self.event_store, self.dispatcher.count, self.dispatcher.deliver)
-        self.wire = wire.StripeWire(runtime, self.model, self.events)
+        self.model = StripeModel(self.accounts, self.events.emit, self.events)
+        self.wire = wire.StripeWire(runtime, self.model)
         self.admin = StripeAdmin(runtime, self.model, self.event_store)
 
     async def _handle(self, request: Request) -> Response:
         return await self.wire.handle(request)
 
     def http_routes(self) -> list[BaseRoute]:
-        return [
-            Route("/v1", self._handle, methods=METHODS),
-            Route("/v1/{rest:path}", self._handle, methods=METHODS),
-        ]
+        return [PrefixRoute(PREFIX, self._handle)]
 
     def admin_routes(self) -> list[BaseRoute]:
         return self.admin.routes()
 
     def journal_service(self, method: str, path: str) -> str | None:
-        return "stripe" if path == "/v1" or path.startswith("/v1/") else None
+        return "stripe" if path == PREFIX or path.startswith(PREFIX + "/") else None
 
     def account_of(self, service: str, headers: Headers, path: str) -> str:
         return wire.account_of(headers)
@@ -57,10 +85,10 @@ class StripeService(FakeService):
         return {"stripe_events": self.event_store}
 
     def counted(self) -> dict[str, Counted]:
-        return {"stripe_accounts": self.model}
+        return {"stripe_accounts": self.accounts, "stripe_objects": self.accounts.objects}
 
     def reset(self, account: str | None) -> None:
-        self.model.reset(account)
+        self.accounts.reset(account)
         self.events.reset(account)
 
     def error_response(self, service: str, status: int, message: str) -> Response:

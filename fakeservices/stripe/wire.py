@@ -13,8 +13,6 @@ import base64
 import hashlib
 import json
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import Headers
@@ -24,17 +22,23 @@ from starlette.responses import Response
 from fakeservices.core.disconnect import until_disconnect
 from fakeservices.core.ids import alnum
 from fakeservices.stripe import params as P
-from fakeservices.stripe.errors import HoldRequest, StripeError, invalid
-from fakeservices.stripe.events import DEFAULT_API_VERSION, EventLog, StripeEvent
+from fakeservices.stripe.errors import (
+    HoldRequest,
+    StripeError,
+    idempotency_in_flight,
+    idempotency_mismatch,
+)
+from fakeservices.stripe.events import DEFAULT_API_VERSION
+from fakeservices.stripe.expand import Expander
 from fakeservices.stripe.model import (
     IDEMPOTENCY_KEYS_PER_ACCOUNT,
     Ctx,
     IdemRecord,
+    Page,
     StripeModel,
-    created_filter,
-    paginate,
 )
 from fakeservices.stripe.objects import clone, request_log_url
+from fakeservices.stripe.routing import Route, RouteTable
 
 if TYPE_CHECKING:
     from fakeservices.core.runtime import Runtime
@@ -85,6 +89,21 @@ def key_from_headers(headers: Headers) -> str | None:
     return ""
 
 
+def unrecognized(method: str, path: str) -> StripeError:
+    """Stripe's 404 for a path or method it does not serve (including ones we do not model)."""
+    hint = (
+        " If you are trying to list objects, remove the trailing slash. If you are trying to "
+        "retrieve an object, make sure you passed a valid (non-empty) identifier in your code."
+        if path.endswith("/")
+        else ""
+    )
+    return StripeError(
+        404,
+        f"Unrecognized request URL ({method}: {path}).{hint} Please see https://stripe.com/docs "
+        "or we can help at https://support.stripe.com/.",
+    )
+
+
 def account_of(headers: Headers) -> str:
     key = key_from_headers(headers)
     return key if key and KEY_RE.match(key) else ""
@@ -124,421 +143,16 @@ def envelope_for_status(status: int, message: str) -> Obj:
     return {"error": err.error_object()}
 
 
-# -- expand ------------------------------------------------------------------------------------
-EXPANDABLE: dict[str, set[str]] = {
-    "payment_intent": {
-        "customer",
-        "payment_method",
-        "latest_charge",
-        "application",
-        "on_behalf_of",
-        "review",
-        "source",
-        "payment_method_configuration_details",
-    },
-    "charge": {
-        "customer",
-        "payment_intent",
-        "balance_transaction",
-        "application",
-        "application_fee",
-        "failure_balance_transaction",
-        "on_behalf_of",
-        "review",
-        "source_transfer",
-        "transfer",
-        "payment_method",
-    },
-    "refund": {
-        "charge",
-        "payment_intent",
-        "balance_transaction",
-        "failure_balance_transaction",
-        "source_transfer_reversal",
-        "transfer_reversal",
-    },
-    "payment_method": {"customer"},
-    "setup_intent": {
-        "customer",
-        "payment_method",
-        "latest_attempt",
-        "application",
-        "mandate",
-        "on_behalf_of",
-        "single_use_mandate",
-    },
-    "customer": {"default_source", "invoice_settings.default_payment_method", "test_clock"},
-    "balance_transaction": {"source"},
-    "token": set(),
-    "event": set(),
-    "webhook_endpoint": set(),
-    "card": {"customer"},
-}
-
-
-def expand(
-    obj: Obj, path: list[str], lookup: Callable[[str], Obj | None], full: str, depth: int = 1
-) -> None:
-    if depth > 4:
-        raise invalid(
-            f"You cannot expand more than 4 levels of a property. Property: {full}",
-            "expand",
-            "property_expansion_max_depth",
-        )
-    head, rest = path[0], path[1:]
-    if obj.get("object") == "list" and head == "data":
-        if rest:
-            for item in obj["data"]:
-                expand(item, rest, lookup, full, depth)
-        return
-    kind = str(obj.get("object"))
-    if (kind, head) in VIRTUAL_LISTS:
-        # fields only present when expanded (charge.refunds): ``lookup`` gets "<kind>:<field>:<id>"
-        found = lookup(f"{kind}:{head}:{obj['id']}")
-        if found is not None:
-            obj[head] = found
-            if rest:
-                expand(found, rest, lookup, full, depth + 1)
-        return
-    allowed = EXPANDABLE.get(kind, set())
-    if head not in allowed and rest and f"{head}.{rest[0]}" in allowed:
-        # a field inside a plain container (customer.invoice_settings.default_payment_method)
-        container = obj.get(head)
-        if isinstance(container, dict):
-            _expand_field(container, rest[0], rest[1:], lookup, full, depth)
-        return
-    if head not in allowed:
-        raise invalid(f"This property cannot be expanded ({head}).", "expand")
-    _expand_field(obj, head, rest, lookup, full, depth)
-
-
-def _expand_field(
-    obj: Obj,
-    name: str,
-    rest: list[str],
-    lookup: Callable[[str], Obj | None],
-    full: str,
-    depth: int,
-) -> None:
-    value = obj.get(name)
-    if isinstance(value, str):
-        found = lookup(value)
-        if found is None:
-            return
-        value = obj[name] = clone(found)
-    if rest and isinstance(value, dict):
-        expand(value, rest, lookup, full, depth + 1)
-
-
-#: Fields Stripe leaves out unless expanded, rendered as nested lists.
-VIRTUAL_LISTS = {("charge", "refunds")}
-
-
-# -- routes ------------------------------------------------------------------------------------
-Handler = Callable[[Ctx, Obj, tuple[str, ...]], Any]
-
-
-@dataclass
-class ListPage:
-    items: list[Obj]
-    has_more: bool
-
-
-@dataclass
-class Route:
-    method: str
-    pattern: re.Pattern[str]
-    schema: P.Obj
-    handler: Handler
-    status: int = 200
-
-
-ID = r"([^/]+)"
-
-
+# -- the pipeline ------------------------------------------------------------------------------
 class StripeWire:
-    def __init__(self, runtime: Runtime, model: StripeModel, events: EventLog) -> None:
+    """Auth, decode, route, idempotency, call the model, expand and render."""
+
+    def __init__(self, runtime: Runtime, model: StripeModel) -> None:
         self.runtime = runtime
         self.model = model
-        self.events = events
-        self.routes: list[Route] = []
-        self._build_routes()
+        self.routes = RouteTable(model.resources)
+        self.expander = Expander(model.resources)
 
-    # -- route table -----------------------------------------------------------------------
-    def add(self, method: str, path: str, schema: P.Obj, handler: Handler) -> None:
-        self.routes.append(Route(method, re.compile(f"^{path}$"), schema, handler))
-
-    def _build_routes(self) -> None:
-        m = self.model
-        pages = self._page
-
-        # payment intents
-        self.add(
-            "POST",
-            "/v1/payment_intents",
-            P.PI_CREATE,
-            lambda c, p, a: m.create_payment_intent(c, p),
-        )
-        self.add(
-            "GET",
-            "/v1/payment_intents",
-            P.PI_LIST,
-            lambda c, p, a: pages(m.list_payment_intents(c, p)),
-        )
-        self.add(
-            "GET",
-            f"/v1/payment_intents/{ID}",
-            P.ONLY_EXPAND.extend({"client_secret": P.Str()}),
-            lambda c, p, a: m.retrieve_payment_intent(c, a[0]),
-        )
-        self.add(
-            "POST",
-            f"/v1/payment_intents/{ID}",
-            P.PI_UPDATE,
-            lambda c, p, a: m.update_payment_intent(c, a[0], p),
-        )
-        self.add(
-            "POST",
-            f"/v1/payment_intents/{ID}/confirm",
-            P.PI_CONFIRM,
-            lambda c, p, a: m.confirm_payment_intent(c, a[0], p),
-        )
-        self.add(
-            "POST",
-            f"/v1/payment_intents/{ID}/capture",
-            P.PI_CAPTURE,
-            lambda c, p, a: m.capture_payment_intent(c, a[0], p),
-        )
-        self.add(
-            "POST",
-            f"/v1/payment_intents/{ID}/cancel",
-            P.PI_CANCEL,
-            lambda c, p, a: m.cancel_payment_intent(c, a[0], p),
-        )
-        # customers
-        self.add(
-            "POST", "/v1/customers", P.CUSTOMER_CREATE, lambda c, p, a: m.create_customer(c, p)
-        )
-        self.add(
-            "GET", "/v1/customers", P.CUSTOMER_LIST, lambda c, p, a: pages(m.list_customers(c, p))
-        )
-        self.add(
-            "GET",
-            f"/v1/customers/{ID}",
-            P.ONLY_EXPAND,
-            lambda c, p, a: m.retrieve_customer(c, a[0]),
-        )
-        self.add(
-            "POST",
-            f"/v1/customers/{ID}",
-            P.CUSTOMER_UPDATE,
-            lambda c, p, a: m.update_customer(c, a[0], p),
-        )
-        self.add(
-            "DELETE", f"/v1/customers/{ID}", P.Obj(), lambda c, p, a: m.delete_customer(c, a[0])
-        )
-        self.add(
-            "GET",
-            f"/v1/customers/{ID}/payment_methods",
-            P.CUSTOMER_PMS,
-            lambda c, p, a: pages(m.list_payment_methods(c, p, customer=a[0])),
-        )
-        # payment methods
-        self.add(
-            "POST",
-            "/v1/payment_methods",
-            P.PM_CREATE,
-            lambda c, p, a: m.create_payment_method(c, p),
-        )
-        self.add(
-            "GET",
-            "/v1/payment_methods",
-            P.PM_LIST,
-            lambda c, p, a: pages(m.list_payment_methods(c, p)),
-        )
-        self.add(
-            "GET",
-            f"/v1/payment_methods/{ID}",
-            P.ONLY_EXPAND,
-            lambda c, p, a: m.retrieve_payment_method(c, a[0]),
-        )
-        self.add(
-            "POST",
-            f"/v1/payment_methods/{ID}",
-            P.PM_UPDATE,
-            lambda c, p, a: m.update_payment_method(c, a[0], p),
-        )
-        self.add(
-            "POST",
-            f"/v1/payment_methods/{ID}/attach",
-            P.PM_ATTACH,
-            lambda c, p, a: m.attach_payment_method(c, a[0], p),
-        )
-        self.add(
-            "POST",
-            f"/v1/payment_methods/{ID}/detach",
-            P.ONLY_EXPAND,
-            lambda c, p, a: m.detach_payment_method(c, a[0]),
-        )
-        # tokens
-        self.add("POST", "/v1/tokens", P.TOKEN_CREATE, lambda c, p, a: m.create_token(c, p))
-        self.add(
-            "GET", f"/v1/tokens/{ID}", P.ONLY_EXPAND, lambda c, p, a: m.retrieve_token(c, a[0])
-        )
-        # charges
-        self.add("POST", "/v1/charges", P.CHARGE_CREATE, lambda c, p, a: m.create_charge(c, p))
-        self.add("GET", "/v1/charges", P.CHARGE_LIST, lambda c, p, a: pages(m.list_charges(c, p)))
-        self.add(
-            "GET", f"/v1/charges/{ID}", P.ONLY_EXPAND, lambda c, p, a: m.retrieve_charge(c, a[0])
-        )
-        self.add(
-            "POST",
-            f"/v1/charges/{ID}",
-            P.CHARGE_UPDATE,
-            lambda c, p, a: m.update_charge(c, a[0], p),
-        )
-        self.add(
-            "POST",
-            f"/v1/charges/{ID}/capture",
-            P.CHARGE_CAPTURE,
-            lambda c, p, a: m.capture_charge(c, a[0], p),
-        )
-        self.add(
-            "POST",
-            f"/v1/charges/{ID}/refunds",
-            P.CHARGE_REFUND,
-            lambda c, p, a: m.create_refund(c, p, charge_id=a[0]),
-        )
-        self.add(
-            "GET",
-            f"/v1/charges/{ID}/refunds",
-            P.LIST,
-            lambda c, p, a: pages(m.list_refunds(c, p, charge_id=a[0])),
-        )
-        # refunds
-        self.add("POST", "/v1/refunds", P.REFUND_CREATE, lambda c, p, a: m.create_refund(c, p))
-        self.add("GET", "/v1/refunds", P.REFUND_LIST, lambda c, p, a: pages(m.list_refunds(c, p)))
-        self.add(
-            "GET", f"/v1/refunds/{ID}", P.ONLY_EXPAND, lambda c, p, a: m.retrieve_refund(c, a[0])
-        )
-        self.add(
-            "POST",
-            f"/v1/refunds/{ID}",
-            P.REFUND_UPDATE,
-            lambda c, p, a: m.update_refund(c, a[0], p),
-        )
-        # setup intents
-        self.add(
-            "POST", "/v1/setup_intents", P.SI_CREATE, lambda c, p, a: m.create_setup_intent(c, p)
-        )
-        self.add(
-            "GET", "/v1/setup_intents", P.SI_LIST, lambda c, p, a: pages(m.list_setup_intents(c, p))
-        )
-        self.add(
-            "GET",
-            f"/v1/setup_intents/{ID}",
-            P.ONLY_EXPAND.extend({"client_secret": P.Str()}),
-            lambda c, p, a: m.retrieve_setup_intent(c, a[0]),
-        )
-        self.add(
-            "POST",
-            f"/v1/setup_intents/{ID}",
-            P.SI_UPDATE,
-            lambda c, p, a: m.update_setup_intent(c, a[0], p),
-        )
-        self.add(
-            "POST",
-            f"/v1/setup_intents/{ID}/confirm",
-            P.SI_CONFIRM,
-            lambda c, p, a: m.confirm_setup_intent(c, a[0], p),
-        )
-        self.add(
-            "POST",
-            f"/v1/setup_intents/{ID}/cancel",
-            P.SI_CANCEL,
-            lambda c, p, a: m.cancel_setup_intent(c, a[0], p),
-        )
-        # events
-        self.add("GET", "/v1/events", P.EVENT_LIST, self._list_events)
-        self.add("GET", f"/v1/events/{ID}", P.ONLY_EXPAND, self._get_event)
-        # webhook endpoints
-        self.add(
-            "POST",
-            "/v1/webhook_endpoints",
-            P.WE_CREATE,
-            lambda c, p, a: m.create_webhook_endpoint(c, p),
-        )
-        self.add(
-            "GET",
-            "/v1/webhook_endpoints",
-            P.LIST,
-            lambda c, p, a: pages(m.list_of(c, "webhook_endpoint", p, "webhook_endpoint")),
-        )
-        self.add(
-            "GET",
-            f"/v1/webhook_endpoints/{ID}",
-            P.ONLY_EXPAND,
-            lambda c, p, a: m.webhook_endpoint(c, a[0]),
-        )
-        self.add(
-            "POST",
-            f"/v1/webhook_endpoints/{ID}",
-            P.WE_UPDATE,
-            lambda c, p, a: m.update_webhook_endpoint(c, a[0], p),
-        )
-        self.add(
-            "DELETE",
-            f"/v1/webhook_endpoints/{ID}",
-            P.Obj(),
-            lambda c, p, a: m.delete_webhook_endpoint(c, a[0]),
-        )
-        # balance
-        self.add("GET", "/v1/balance", P.ONLY_EXPAND, lambda c, p, a: m.balance(c))
-        self.add(
-            "GET",
-            f"/v1/balance_transactions/{ID}",
-            P.ONLY_EXPAND,
-            lambda c, p, a: m.retrieve_balance_transaction(c, a[0]),
-        )
-        self.add(
-            "GET",
-            "/v1/balance_transactions",
-            P.LIST.extend({"source": P.Str(), "type": P.Str()}),
-            lambda c, p, a: pages(m.list_of(c, "balance_transaction", p, "balance transaction")),
-        )
-
-    @staticmethod
-    def _page(result: tuple[list[Obj], bool]) -> ListPage:
-        return ListPage(result[0], result[1])
-
-    def _list_events(self, ctx: Ctx, p: Obj, args: tuple[str, ...]) -> ListPage:
-        kind: str | None = p.get("type")
-        kinds: set[str] = set(p.get("types") or [])
-        if kind is not None and kinds:
-            raise invalid("You may only specify one of these parameters: type, types.", "type")
-
-        def match(e: StripeEvent) -> bool:
-            if kind is not None:
-                if kind.endswith(".*"):
-                    return e.type.startswith(kind[:-1])
-                return e.type == kind
-            return not kinds or e.type in kinds
-
-        items = self.events.newest_first(ctx.account, match)
-        created = created_filter(p)
-        items = [e for e in items if created(e)]
-        data, more = paginate(items, p, "event")
-        return ListPage([clone(e) for e in data], more)
-
-    def _get_event(self, ctx: Ctx, p: Obj, args: tuple[str, ...]) -> Obj:
-        event = self.events.get(ctx.account, args[0])
-        if event is None:
-            raise StripeError(
-                404, f"No such event: '{args[0]}'", code="resource_missing", param="id"
-            )
-        return event.to_json()
-
-    # -- request handling ------------------------------------------------------------------
     def response(
         self,
         status: int,
@@ -582,7 +196,8 @@ class StripeWire:
 
     async def handle(self, request: Request) -> Response:
         req_id = request_id()
-        method, path = request.method, request.url.path
+        # The raw path: ``request.url`` drops CR/LF/tab (urllib's URL cleaning).
+        method, path = request.method, str(request.scope["path"])
         key = key_from_headers(request.headers)
         if key is None:
             return self.error(StripeError(401, NO_KEY), req_id, request)
@@ -591,17 +206,10 @@ class StripeWire:
                 StripeError(401, f"Invalid API Key provided: {masked(key)}"), req_id, request
             )
         request.state.account = key
-        route, args = self.match(method, path)
-        if route is None:
-            return self.error(
-                StripeError(
-                    404,
-                    f"Unrecognized request URL ({method}: {path}). Please see "
-                    "https://stripe.com/docs or we can help at https://support.stripe.com/.",
-                ),
-                req_id,
-                request,
-            )
+        found = self.routes.match(method, path)
+        if found is None:
+            return self.error(unrecognized(method, path), req_id, request)
+        route, args = found
         body = await self.read_body(request)
         if body is None:
             return self.error(
@@ -622,7 +230,7 @@ class StripeWire:
         except (UnicodeDecodeError, P.FormError) as exc:
             detail = str(exc) if isinstance(exc, P.FormError) else "the body is not UTF-8"
             return self.error(StripeError(400, f"Invalid request body: {detail}."), req_id, request)
-        ctx = Ctx(
+        ctx = self.model.accounts.context(
             key,
             req_id,
             request.headers.get("idempotency-key") if method == "POST" else None,
@@ -631,15 +239,6 @@ class StripeWire:
         if ctx.idempotency_key is None:
             return (await self.run(request, route, raw, args, ctx))[0]
         return await self.idempotent(request, route, raw, args, ctx, method + " " + path)
-
-    def match(self, method: str, path: str) -> tuple[Route | None, tuple[str, ...]]:
-        for route in self.routes:
-            if route.method != method:
-                continue
-            m = route.pattern.match(path)
-            if m is not None:
-                return route, m.groups()
-        return None, ()
 
     async def idempotent(
         self,
@@ -651,21 +250,14 @@ class StripeWire:
         endpoint: str,
     ) -> Response:
         key = str(ctx.idempotency_key)
-        acct = self.model.account(ctx.account)
+        acct = self.model.accounts.open(ctx.account)
         fingerprint = hashlib.sha256(
             (endpoint + "\n" + json.dumps(raw, sort_keys=True)).encode()
         ).hexdigest()
         record = acct.idempotency.get(key)
         if record is not None:
             if record.fingerprint != fingerprint:
-                err = StripeError(
-                    400,
-                    "Keys for idempotent requests can only be used with the same parameters "
-                    "they were first used with. Try using a key other than "
-                    f"'{key}' if you meant to execute a different request.",
-                    type="idempotency_error",
-                )
-                return self.error(err, str(ctx.request_id), request)
+                return self.error(idempotency_mismatch(key), str(ctx.request_id), request)
             return self.response(
                 record.status,
                 record.body,
@@ -674,14 +266,7 @@ class StripeWire:
                 {"Idempotent-Replayed": "true", "Original-Request": record.request_id},
             )
         if key in acct.in_flight:
-            err = StripeError(
-                409,
-                "There is currently another in-progress request using this Idempotent Key "
-                "(that probably means you submitted twice, and the other request is still going "
-                f"through): {key}. Please try again later.",
-                code="idempotency_key_in_use",
-            )
-            return self.error(err, str(ctx.request_id), request)
+            return self.error(idempotency_in_flight(key), str(ctx.request_id), request)
         acct.in_flight.add(key)
         try:
             response, save = await self.run(request, route, raw, args, ctx)
@@ -701,9 +286,9 @@ class StripeWire:
         """Validate, call the model and render; also whether an Idempotency-Key saves it."""
         req_id = str(ctx.request_id)
         try:
-            p = route.schema.validate(raw)
-            result = route.handler(ctx, p, args)
-            rendered = self.render(result, p.get("expand") or [], ctx.account, request.url.path)
+            p = route.endpoint.params.validate(raw)
+            result = route(ctx, p, args)
+            rendered = self.render(result, p.get("expand") or [], ctx, request.scope["path"])
         except HoldRequest:
             # Held (no CPU) until the client gives up, shutdown, or --hold-seconds pass.
             await until_disconnect(
@@ -722,8 +307,9 @@ class StripeWire:
             await self.runtime.hold(ctx.delay)
         return self.response(200, json_bytes(rendered), req_id, request), True
 
-    def render(self, result: Any, expands: list[str], account: str, path: str) -> Obj:
-        if isinstance(result, ListPage):
+    def render(self, result: Obj | Page, expands: list[str], ctx: Ctx, path: str) -> Obj:
+        """The JSON body: an object or a list envelope, copied, then ``expand[]`` applied."""
+        if isinstance(result, Page):
             out: Obj = {
                 "object": "list",
                 "data": [clone(o) for o in result.items],
@@ -732,23 +318,9 @@ class StripeWire:
             }
         else:
             out = clone(result)
-        lookup = self._lookup(account)
-        for item in expands:
-            expand(out, item.split("."), lookup, item)
+        if expands:
+            accounts = self.model.accounts
+            self.expander.apply(
+                out, expands, ctx, lambda obj_id: accounts.find(ctx.account, obj_id)
+            )
         return out
-
-    def _lookup(self, account: str) -> Callable[[str], Obj | None]:
-        def lookup(obj_id: str) -> Obj | None:
-            if obj_id.startswith("charge:refunds:"):
-                ch_id = obj_id.rsplit(":", 1)[1]
-                refunds = self.model.list_refunds(Ctx(account), {"limit": 100}, charge_id=ch_id)
-                return {
-                    "object": "list",
-                    "data": clone(refunds[0]),
-                    "has_more": refunds[1],
-                    "total_count": len(refunds[0]),
-                    "url": f"/v1/charges/{ch_id}/refunds",
-                }
-            return self.model.find(account, obj_id)
-
-        return lookup

@@ -1,4 +1,4 @@
-"""Stripe accounts are bounded: past --max-accounts the least recently used is forgotten."""
+"""Stripe memory is bounded: --max-accounts accounts, --max-stripe-objects objects in each."""
 
 from __future__ import annotations
 
@@ -36,3 +36,42 @@ def test_least_recently_used_account_is_forgotten_and_counted(unique: str) -> No
         assert health["evicted"]["stripe_accounts"] == 2
         metrics = httpx.get(f"{server.url}/__admin/metrics").text
         assert 'fakeservices_store_evicted_total{store="stripe_accounts"} 2' in metrics
+
+
+def test_one_key_keeps_its_newest_objects_only(unique: str) -> None:
+    """Past --max-stripe-objects an account's oldest objects go; its webhook endpoints stay."""
+    key, other = f"sk_test_{unique}a", f"sk_test_{unique}b"
+    with start_server(max_stripe_objects=5) as server:
+
+        def client(k: str) -> stripe.StripeClient:
+            return stripe.StripeClient(k, base_addresses={"api": server.url}, max_network_retries=0)
+
+        endpoint = client(key).v1.webhook_endpoints.create(
+            params={"url": "https://shop.example/hooks", "enabled_events": ["*"]}
+        )
+        kept_elsewhere = client(other).v1.customers.create()
+        made = [
+            client(key).v1.customers.create(params={"email": f"{i}@x.example"}) for i in range(8)
+        ]
+
+        listed = [c.id for c in client(key).v1.customers.list(params={"limit": 100}).data]
+        # 5 objects: the endpoint (kept) and the 4 newest customers.
+        assert listed == [c.id for c in reversed(made[4:])]
+        for gone in made[:4]:
+            with pytest.raises(stripe.InvalidRequestError) as exc:
+                client(key).v1.customers.retrieve(gone.id)
+            assert (exc.value.http_status, exc.value.code) == (404, "resource_missing")
+        assert client(key).v1.webhook_endpoints.retrieve(endpoint.id).url.endswith("/hooks")
+        assert client(other).v1.customers.retrieve(kept_elsewhere.id).id == kept_elsewhere.id
+
+        health = httpx.get(f"{server.url}/__admin/health").json()
+        assert health["counts"]["stripe_objects"] == 6  # 5 of key, 1 of other
+        assert health["evicted"]["stripe_objects"] == 4
+        metrics = httpx.get(f"{server.url}/__admin/metrics").text
+        assert 'fakeservices_store_items{store="stripe_objects"} 6' in metrics
+        assert 'fakeservices_store_added_total{store="stripe_objects"} 10' in metrics
+        assert 'fakeservices_store_evicted_total{store="stripe_objects"} 4' in metrics
+        # a reset forgets the objects without counting them as evicted
+        httpx.post(f"{server.url}/__admin/reset", params={"account": key}).raise_for_status()
+        health = httpx.get(f"{server.url}/__admin/health").json()
+        assert (health["counts"]["stripe_objects"], health["evicted"]["stripe_objects"]) == (1, 4)

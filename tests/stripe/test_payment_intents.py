@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 import stripe
 
 from tests.stripe.conftest import CARD, EXP_YEAR
+
+
+def confirmed(
+    client: stripe.StripeClient, payment_method: str = "pm_card_visa", **extra: object
+) -> stripe.PaymentIntent:
+    """A card-only PaymentIntent created with ``confirm=true`` (1000 usd unless overridden)."""
+    params: dict[str, object] = {
+        "amount": 1000,
+        "currency": "usd",
+        "payment_method": payment_method,
+        "confirm": True,
+        **CARD,
+        **extra,
+    }
+    return client.v1.payment_intents.create(params=params)  # type: ignore[arg-type]
 
 
 def test_create_without_confirm_then_confirm(client: stripe.StripeClient) -> None:
@@ -122,53 +139,55 @@ def test_manual_capture_full_and_partial(gstripe: stripe) -> None:
 
 
 def test_capture_more_than_capturable(client: stripe.StripeClient) -> None:
-    pi = client.v1.payment_intents.create(
-        params={
-            "amount": 1000,
-            "currency": "usd",
-            "payment_method": "pm_card_visa",
-            "confirm": True,
-            "capture_method": "manual",
-            **CARD,
-        }  # type: ignore[typeddict-item]
-    )
+    pi = confirmed(client, capture_method="manual")
     with pytest.raises(stripe.InvalidRequestError) as info:
         client.v1.payment_intents.capture(pi.id, params={"amount_to_capture": 1001})
     assert info.value.param == "amount_to_capture"
     assert client.v1.payment_intents.retrieve(pi.id).status == "requires_capture"
 
 
-def test_invalid_transitions(client: stripe.StripeClient) -> None:
-    pi = client.v1.payment_intents.create(
-        params={
-            "amount": 1000,
-            "currency": "usd",
-            "payment_method": "pm_card_visa",
-            "confirm": True,
-            **CARD,
-        }  # type: ignore[typeddict-item]
-    )
+@pytest.mark.parametrize(
+    ("operation", "message"),
+    [
+        (
+            lambda c, pi: c.v1.payment_intents.capture(pi),
+            "This PaymentIntent could not be captured because it has a status of succeeded. Only "
+            "a PaymentIntent with one of the following statuses may be captured: "
+            "requires_capture.",
+        ),
+        (
+            lambda c, pi: c.v1.payment_intents.cancel(pi),
+            "You cannot cancel this PaymentIntent because it has a status of succeeded.",
+        ),
+        (
+            lambda c, pi: c.v1.payment_intents.confirm(pi),
+            "You cannot confirm this PaymentIntent because it has already succeeded",
+        ),
+        (
+            lambda c, pi: c.v1.payment_intents.update(pi, params={"amount": 5}),
+            "This PaymentIntent's amount could not be updated because it has a status of "
+            "succeeded.",
+        ),
+    ],
+    ids=["capture", "cancel", "confirm", "update-amount"],
+)
+def test_invalid_transitions_of_a_succeeded_intent(
+    client: stripe.StripeClient, operation: Any, message: str
+) -> None:
+    pi = confirmed(client)
     with pytest.raises(stripe.InvalidRequestError) as info:
-        client.v1.payment_intents.capture(pi.id)
+        operation(client, pi.id)
     err = info.value
     assert (err.http_status, err.code) == (400, "payment_intent_unexpected_state")
-    assert err.user_message == (
-        "This PaymentIntent could not be captured because it has a status of succeeded. Only a "
-        "PaymentIntent with one of the following statuses may be captured: requires_capture."
-    )
+    assert err.user_message.startswith(message)
     assert err.error.payment_intent.id == pi.id
-    with pytest.raises(stripe.InvalidRequestError) as info:
-        client.v1.payment_intents.cancel(pi.id)
-    assert info.value.user_message.startswith(
-        "You cannot cancel this PaymentIntent because it has a status of succeeded."
-    )
-    with pytest.raises(stripe.InvalidRequestError) as info:
-        client.v1.payment_intents.confirm(pi.id)
-    assert info.value.code == "payment_intent_unexpected_state"
-    with pytest.raises(stripe.InvalidRequestError) as info:
-        client.v1.payment_intents.update(pi.id, params={"amount": 5})
-    assert info.value.code == "payment_intent_unexpected_state"
-    # metadata can still be updated
+    assert client.v1.payment_intents.retrieve(pi.id).status == "succeeded"
+
+
+def test_metadata_updates_after_success_and_capture_before_confirm(
+    client: stripe.StripeClient,
+) -> None:
+    pi = confirmed(client)
     assert client.v1.payment_intents.update(
         pi.id, params={"metadata": {"a": "b"}}
     ).metadata.to_dict() == {"a": "b"}
@@ -185,16 +204,7 @@ def test_cancel_with_reason_and_from_requires_capture(client: stripe.StripeClien
     )
     assert (c.status, c.cancellation_reason) == ("canceled", "requested_by_customer")
     assert isinstance(c.canceled_at, int)
-    held = client.v1.payment_intents.create(
-        params={
-            "amount": 1000,
-            "currency": "usd",
-            "payment_method": "pm_card_visa",
-            "confirm": True,
-            "capture_method": "manual",
-            **CARD,
-        }  # type: ignore[typeddict-item]
-    )
+    held = confirmed(client, capture_method="manual")
     c2 = client.v1.payment_intents.cancel(held.id)
     assert (c2.status, c2.amount_capturable) == ("canceled", 0)
     assert client.v1.charges.retrieve(held.latest_charge).refunded is True
@@ -249,105 +259,67 @@ def test_list_with_customer_filter_and_pagination(client: stripe.StripeClient) -
     assert info.value.param == "limit"
 
 
+@pytest.mark.parametrize(
+    ("card", "outcome", "status", "error_code"),
+    [
+        ("pm_card_threeDSecure2Required", "succeed", "succeeded", None),
+        ("pm_card_authenticationRequired", "fail", "requires_payment_method", "authentication"),
+        (
+            "pm_card_authenticationRequiredChargeDeclinedInsufficientFunds",
+            "succeed",
+            "requires_payment_method",
+            "insufficient_funds",
+        ),
+    ],
+    ids=["authenticated", "authentication-failed", "declined-after-authentication"],
+)
 def test_3ds_requires_action_then_admin_authenticates(
-    client: stripe.StripeClient, admin: httpx.Client, key: str
+    client: stripe.StripeClient,
+    admin: httpx.Client,
+    key: str,
+    card: str,
+    outcome: str,
+    status: str,
+    error_code: str | None,
 ) -> None:
-    pi = client.v1.payment_intents.create(
-        params={
-            "amount": 3000,
-            "currency": "usd",
-            "payment_method": "pm_card_threeDSecure2Required",
-            "confirm": True,
-            **CARD,
-        }  # type: ignore[typeddict-item]
-    )
-    assert pi.status == "requires_action"
-    assert pi.next_action.type == "use_stripe_sdk"
-    r = admin.post(
-        f"/__admin/stripe/payment_intents/{pi.id}/authenticate", json={"outcome": "succeed"}
-    )
-    assert r.status_code == 200, r.text
-    assert r.json()["status"] == "succeeded"
-    done = client.v1.payment_intents.retrieve(pi.id)
-    assert (done.status, done.amount_received) == ("succeeded", 3000)
-    ch = client.v1.charges.retrieve(done.latest_charge)
-    assert ch.payment_method_details.card.three_d_secure.result == "authenticated"
-    # not awaiting authentication any more
-    again = admin.post(
-        f"/__admin/stripe/payment_intents/{pi.id}/authenticate", json={"outcome": "succeed"}
-    )
-    assert again.status_code == 409
-    assert (
-        admin.post("/__admin/stripe/payment_intents/pi_nope/authenticate", json={}).status_code
-        == 404
-    )
-    assert (
-        admin.post(
-            f"/__admin/stripe/payment_intents/{pi.id}/authenticate", json={"outcome": "maybe"}
-        ).status_code
-        == 400
-    )
-
-
-def test_3ds_failed_authentication(
-    client: stripe.StripeClient, admin: httpx.Client, key: str
-) -> None:
-    pi = client.v1.payment_intents.create(
-        params={
-            "amount": 3000,
-            "currency": "usd",
-            "payment_method": "pm_card_authenticationRequired",
-            "confirm": True,
-            "return_url": "https://shop.example/r",
-            **CARD,
-        }  # type: ignore[typeddict-item]
-    )
-    assert pi.next_action.type == "redirect_to_url"
-    assert pi.next_action.redirect_to_url.return_url == "https://shop.example/r"
+    pi = confirmed(client, card, amount=3000)
+    assert (pi.status, pi.next_action.type) == ("requires_action", "use_stripe_sdk")
     r = admin.post(
         f"/__admin/stripe/payment_intents/{pi.id}/authenticate",
         params={"account": key},
-        json={"outcome": "fail"},
+        json={"outcome": outcome},
     )
-    assert r.status_code == 200
-    failed = client.v1.payment_intents.retrieve(pi.id)
-    assert failed.status == "requires_payment_method"
-    assert failed.last_payment_error.code == "payment_intent_authentication_failure"
-    assert failed.payment_method is None
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == status
+    after = client.v1.payment_intents.retrieve(pi.id)
+    assert after.status == status
+    if error_code is None:
+        assert after.amount_received == 3000
+        ch = client.v1.charges.retrieve(after.latest_charge)
+        assert ch.payment_method_details.card.three_d_secure.result == "authenticated"
+    elif error_code == "authentication":
+        assert after.last_payment_error.code == "payment_intent_authentication_failure"
+        assert after.payment_method is None
+    else:
+        assert after.last_payment_error.decline_code == error_code
+        assert client.v1.charges.retrieve(after.latest_charge).status == "failed"
 
 
-def test_3ds_then_declined_after_authentication(
-    client: stripe.StripeClient, admin: httpx.Client
-) -> None:
-    pi = client.v1.payment_intents.create(
-        params={
-            "amount": 3000,
-            "currency": "usd",
-            "payment_method": "pm_card_authenticationRequiredChargeDeclinedInsufficientFunds",
-            "confirm": True,
-            **CARD,
-        }  # type: ignore[typeddict-item]
-    )
-    assert pi.status == "requires_action"
-    body = admin.post(
-        f"/__admin/stripe/payment_intents/{pi.id}/authenticate", json={"outcome": "succeed"}
-    ).json()
-    assert body["status"] == "requires_payment_method"
-    assert body["last_payment_error"]["decline_code"] == "insufficient_funds"
-    assert client.v1.charges.retrieve(body["latest_charge"]).status == "failed"
+def test_3ds_return_url_and_admin_errors(client: stripe.StripeClient, admin: httpx.Client) -> None:
+    pi = confirmed(client, "pm_card_authenticationRequired", return_url="https://shop.example/r")
+    assert pi.next_action.type == "redirect_to_url"
+    assert pi.next_action.redirect_to_url.return_url == "https://shop.example/r"
+    url = f"/__admin/stripe/payment_intents/{pi.id}/authenticate"
+    assert admin.post(url, json={"outcome": "maybe"}).status_code == 400
+    assert admin.post(url, json={}).status_code == 200  # succeed is the default
+    assert admin.post(url, json={}).status_code == 409  # not awaiting authentication any more
+    missing = admin.post("/__admin/stripe/payment_intents/pi_nope/authenticate", json={})
+    assert missing.status_code == 404
 
 
 def test_declined_intent_can_be_retried_with_another_card(client: stripe.StripeClient) -> None:
     with pytest.raises(stripe.CardError) as info:
-        client.v1.payment_intents.create(
-            params={
-                "amount": 1000,
-                "currency": "usd",
-                "payment_method": "pm_card_chargeDeclined",
-                "confirm": True,
-                **CARD,
-            }  # type: ignore[typeddict-item]
-        )
+        confirmed(client, "pm_card_chargeDeclined")
     pi_id = info.value.error.payment_intent.id
     assert info.value.error.payment_method.card.last4 == "0002"
     ok = client.v1.payment_intents.confirm(pi_id, params={"payment_method": "pm_card_visa"})

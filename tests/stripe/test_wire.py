@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 import stripe
@@ -324,3 +326,47 @@ def test_reset_one_account(server: EmbeddedServer, admin: httpx.Client, unique: 
     assert a.v1.events.list().data == []
     assert len(b.v1.customers.list().data) == 1
     assert len(b.v1.events.list().data) == 1
+
+
+UNRECOGNIZED = "Please see https://stripe.com/docs or we can help at https://support.stripe.com/."
+
+
+@pytest.mark.parametrize(
+    ("call", "shown"),
+    [
+        # resources we do not model (yet) get Stripe's own 404, not a guess
+        (lambda c: c.v1.products.list(), "GET: /v1/products"),
+        # a fixed segment is never taken for an id (no "No such payment_intent: 'search'")
+        (
+            lambda c: c.v1.payment_intents.search(params={"query": "status:'succeeded'"}),
+            "GET: /v1/payment_intents/search",
+        ),
+        # an id segment holding control characters is not an id
+        (lambda c: c.v1.charges.retrieve("\r\nX"), "GET: /v1/charges/\r\nX"),
+        # a method the path does not serve
+        (lambda c: c.raw_request("delete", "/v1/charges"), "DELETE: /v1/charges"),
+    ],
+    ids=["products", "search", "control-characters", "wrong-method"],
+)
+def test_unsupported_routes_get_stripes_unrecognized_url(
+    client: stripe.StripeClient, call: Any, shown: str
+) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        call(client)
+    err = info.value
+    assert (err.http_status, err.error.type, err.code) == (404, "invalid_request_error", None)
+    assert err.user_message == f"Unrecognized request URL ({shown}). {UNRECOGNIZED}"
+
+
+def test_a_trailing_slash_gets_stripes_hint(server: EmbeddedServer, key: str) -> None:
+    r = httpx.get(f"{server.url}/v1/customers/", headers={"Authorization": f"Bearer {key}"})
+    assert r.status_code == 404
+    assert r.json()["error"]["message"] == (
+        "Unrecognized request URL (GET: /v1/customers/). If you are trying to list objects, "
+        "remove the trailing slash. If you are trying to retrieve an object, make sure you "
+        f"passed a valid (non-empty) identifier in your code. {UNRECOGNIZED}"
+    )
+    journal = httpx.get(
+        f"{server.url}/__admin/requests", params={"account": key, "path": "/v1/customers/"}
+    ).json()["data"]
+    assert [(e["service"], e["status"]) for e in journal] == [("stripe", 404)]

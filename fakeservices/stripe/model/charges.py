@@ -1,37 +1,111 @@
-"""Charges (legacy `source=tok_*`) and Refunds."""
+"""Charges: the legacy ``source=tok_*`` API, plus those PaymentIntents create; their refunds."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fakeservices.stripe import currency, objects
-from fakeservices.stripe.cards import (
-    AUTH_REQUIRED,
-    SLOW_SECONDS,
-    Decline,
+from fakeservices.stripe import params as P
+from fakeservices.stripe.cards import AUTH_REQUIRED, SLOW_SECONDS, Decline
+from fakeservices.stripe.errors import HoldRequest, card_error, invalid, no_such
+from fakeservices.stripe.model.accounts import Account, Accounts, Ctx, Obj
+from fakeservices.stripe.model.balance import Balance
+from fakeservices.stripe.model.card_data import peek_spec, token_spec
+from fakeservices.stripe.model.checks import (
+    check_amount,
+    check_currency,
+    get,
+    list_of,
+    merge_metadata,
 )
-from fakeservices.stripe.errors import (
-    HoldRequest,
-    invalid,
-    no_such,
-)
-from fakeservices.stripe.model.base import Account, Ctx, Obj, merge_metadata
+from fakeservices.stripe.model.emitter import Emitter
 from fakeservices.stripe.model.payment_intents import PaymentIntents
+from fakeservices.stripe.model.refunds import CREATE_FOR_CHARGE, Refunds
+from fakeservices.stripe.model.resource import Page, Resource, endpoint, fields
 from fakeservices.stripe.objects import clone
 
+CREATE = P.Obj(
+    {
+        "amount": P.AMOUNT,
+        "currency": P.Str(),
+        "source": P.Str(),
+        "customer": P.Str(),
+        "capture": P.Bool(),
+        "description": P.Str(),
+        "metadata": P.Meta(),
+        "receipt_email": P.Str(),
+        "shipping": P.SHIPPING,
+        "statement_descriptor": P.Str(22),
+        "statement_descriptor_suffix": P.Str(22),
+        "transfer_group": P.Str(),
+        "application_fee_amount": P.Int(),
+        "on_behalf_of": P.Str(),
+        "transfer_data": P.AnyValue(),
+        "radar_options": P.AnyValue(),
+        "expand": P.EXPAND,
+    },
+    required=("amount", "currency"),
+)
+UPDATE = P.Obj(
+    {
+        "description": P.Str(),
+        "metadata": P.Meta(),
+        "receipt_email": P.Str(),
+        "shipping": P.SHIPPING,
+        "fraud_details": P.AnyValue(),
+        "transfer_group": P.Str(),
+        "customer": P.Str(),
+        "expand": P.EXPAND,
+    }
+)
+CAPTURE = P.Obj(
+    {
+        "amount": P.Int(),
+        "receipt_email": P.Str(),
+        "statement_descriptor": P.Str(22),
+        "statement_descriptor_suffix": P.Str(22),
+        "application_fee_amount": P.Int(),
+        "transfer_group": P.Str(),
+        "transfer_data": P.AnyValue(),
+        "expand": P.EXPAND,
+    }
+)
+LIST = P.LIST.extend({"customer": P.Str(), "payment_intent": P.Str(), "transfer_group": P.Str()})
 
-class Charges(PaymentIntents):
-    """Charges and Refunds."""
 
-    def create_charge(self, ctx: Ctx, p: Obj) -> Obj:
-        acct = self.account(ctx.account)
-        cur = self.check_currency(p.get("currency"))
-        self.check_amount(p["amount"], cur)
+@dataclass(eq=False)
+class Charges(Resource):
+    expandable = {
+        "charge": fields(
+            "customer payment_intent balance_transaction application application_fee "
+            "failure_balance_transaction on_behalf_of review source_transfer transfer "
+            "payment_method"
+        )
+    }
+
+    accounts: Accounts
+    emit: Emitter
+    payment_intents: PaymentIntents
+    refunds: Refunds
+    balance: Balance
+
+    def _charge(self, acct: Account, ch_id: str) -> Obj:
+        return get(acct, ch_id, "charge", "charge")
+
+    @endpoint("POST", "/v1/charges", CREATE)
+    def create(self, ctx: Ctx, p: Obj) -> Obj:
+        acct = self.accounts.open(ctx.account)
+        cur = check_currency(p.get("currency"))
+        check_amount(p["amount"], cur)
         source_id, cus_id = p.get("source"), p.get("customer")
         if cus_id is not None:
-            self._get(acct, cus_id, "customer", "customer", "customer", 400)
-        if source_id is None and cus_id is not None:
-            source_id = acct.objects[cus_id]["default_source"]
+            cus = get(acct, cus_id, "customer", "customer", "customer", 400)
             if source_id is None:
-                raise invalid("Cannot charge a customer that has no active card", "card", "missing")
+                source_id = cus["default_source"]
+                if source_id is None:
+                    raise invalid(
+                        "Cannot charge a customer that has no active card", "card", "missing"
+                    )
         if source_id is None:
             raise invalid("Must provide source or customer.", None, "parameter_missing")
         existing = acct.objects.get(source_id)
@@ -39,21 +113,19 @@ class Charges(PaymentIntents):
             spec = acct.specs[source_id]
             card = existing
         else:
-            peek = self._peek_spec(acct, source_id, None)
+            peek = peek_spec(acct, source_id, None)
             if peek is not None and peek.outcome == "timeout":
                 raise HoldRequest()
             if not source_id.startswith("tok_"):
                 raise no_such("source", source_id, "source", 400)
-            spec = self._token_spec(acct, source_id, "source")
-            m, y = objects.default_expiry()
+            spec = token_spec(acct, source_id, "source")
             token_obj = acct.objects.get(source_id)
-            card = (
-                clone(token_obj["card"])
-                if token_obj is not None
-                else objects.legacy_card(spec, m, y, None)
-            )
+            if token_obj is not None:
+                card = clone(token_obj["card"])
+            else:
+                m, y = objects.default_expiry(ctx.now())
+                card = objects.legacy_card(spec, m, y, None)
             card["cvc_check"] = card.get("cvc_check") or "pass"
-            acct.specs[card["id"]] = spec
         if spec.outcome == "slow":
             ctx.delay = SLOW_SECONDS
         decline: Decline | None = None
@@ -74,25 +146,24 @@ class Charges(PaymentIntents):
             captured=captured,
             decline=decline,
             fields=p,
+            created=ctx.now(),
         )
         if decline is None and captured:
-            ch["balance_transaction"] = self._txn(acct, p["amount"], cur, ch["id"])
-        self._add(acct, ch)
+            ch["balance_transaction"] = self.balance.record(ctx, acct, p["amount"], cur, ch["id"])
+        acct.put(ch)
         if decline is not None:
-            self._emit(ctx, "charge.failed", ch)
-            raise self._card_error(decline, charge=ch["id"])
-        self._emit(ctx, "charge.succeeded", ch)
+            self.emit(ctx, "charge.failed", ch)
+            raise card_error(decline, charge=ch["id"])
+        self.emit(ctx, "charge.succeeded", ch)
         return ch
 
-    def _charge(self, acct: Account, ch_id: str, param: str = "id", status: int = 404) -> Obj:
-        return self._get(acct, ch_id, "charge", "charge", param, status)
+    @endpoint("GET", "/v1/charges/{id}", P.ONLY_EXPAND)
+    def retrieve(self, ctx: Ctx, p: Obj, ch_id: str) -> Obj:
+        return self._charge(self.accounts.open(ctx.account), ch_id)
 
-    def retrieve_charge(self, ctx: Ctx, ch_id: str) -> Obj:
-        return self._charge(self.account(ctx.account), ch_id)
-
-    def update_charge(self, ctx: Ctx, ch_id: str, p: Obj) -> Obj:
-        acct = self.account(ctx.account)
-        ch = self._charge(acct, ch_id)
+    @endpoint("POST", "/v1/charges/{id}", UPDATE)
+    def update(self, ctx: Ctx, p: Obj, ch_id: str) -> Obj:
+        ch = self._charge(self.accounts.open(ctx.account), ch_id)
         previous: Obj = {}
         for key, value in p.items():
             if key == "expand":
@@ -102,11 +173,12 @@ class Charges(PaymentIntents):
                 merge_metadata(ch, value)
             else:
                 ch[key] = value
-        self._emit(ctx, "charge.updated", ch, previous)
+        self.emit(ctx, "charge.updated", ch, previous)
         return ch
 
-    def capture_charge(self, ctx: Ctx, ch_id: str, p: Obj) -> Obj:
-        acct = self.account(ctx.account)
+    @endpoint("POST", "/v1/charges/{id}/capture", CAPTURE)
+    def capture(self, ctx: Ctx, p: Obj, ch_id: str) -> Obj:
+        acct = self.accounts.open(ctx.account)
         ch = self._charge(acct, ch_id)
         if ch["captured"] or ch["status"] != "succeeded":
             raise invalid(
@@ -114,8 +186,8 @@ class Charges(PaymentIntents):
             )
         amount = p.get("amount")
         if ch["payment_intent"] is not None:
-            self.capture_payment_intent(
-                ctx, ch["payment_intent"], {} if amount is None else {"amount_to_capture": amount}
+            self.payment_intents.capture(
+                ctx, {} if amount is None else {"amount_to_capture": amount}, ch["payment_intent"]
             )
             return ch
         if amount is None:
@@ -129,104 +201,20 @@ class Charges(PaymentIntents):
         previous = {"amount_captured": 0, "captured": False}
         ch["captured"] = True
         ch["amount_captured"] = amount
-        ch["balance_transaction"] = self._txn(acct, amount, ch["currency"], ch["id"])
-        self._emit(ctx, "charge.captured", ch, previous)
+        ch["balance_transaction"] = self.balance.record(ctx, acct, amount, ch["currency"], ch["id"])
+        self.emit(ctx, "charge.captured", ch, previous)
         return ch
 
-    def list_charges(self, ctx: Ctx, p: Obj) -> tuple[list[Obj], bool]:
-        cus, pi = p.get("customer"), p.get("payment_intent")
-        return self.list_of(
-            ctx,
-            "charge",
-            p,
-            "charge",
-            lambda o: (
-                (cus is None or o["customer"] == cus) and (pi is None or o["payment_intent"] == pi)
-            ),
-        )
+    @endpoint("POST", "/v1/charges/{id}/refunds", CREATE_FOR_CHARGE)
+    def refund(self, ctx: Ctx, p: Obj, ch_id: str) -> Obj:
+        return self.refunds.create(ctx, p, charge_id=ch_id)
 
-    def create_refund(self, ctx: Ctx, p: Obj, charge_id: str | None = None) -> Obj:
-        acct = self.account(ctx.account)
-        if charge_id is not None:
-            ch = self._charge(acct, charge_id)
-        elif p.get("charge") is not None:
-            ch = self._charge(acct, p["charge"], "charge", 400)
-        elif p.get("payment_intent") is not None:
-            pi = self._get(
-                acct,
-                p["payment_intent"],
-                "payment_intent",
-                "payment_intent",
-                "payment_intent",
-                400,
-            )
-            if pi["status"] != "succeeded" or pi["latest_charge"] is None:
-                raise invalid(
-                    f"This PaymentIntent ({pi['id']}) does not have a successful charge to refund.",
-                    "payment_intent",
-                )
-            ch = acct.objects[pi["latest_charge"]]
-        else:
-            raise invalid(
-                "One of the following params should be provided for this request: "
-                "payment_intent or charge.",
-            )
-        if ch["status"] != "succeeded":
-            raise invalid(f"Charge {ch['id']} has failed and cannot be refunded.", "charge")
-        refundable = (ch["amount_captured"] if ch["captured"] else ch["amount"]) - ch[
-            "amount_refunded"
-        ]
-        if refundable <= 0:
-            raise invalid(
-                f"Charge {ch['id']} has already been refunded.", None, "charge_already_refunded"
-            )
-        amount = p.get("amount")
-        if amount is None:
-            amount = refundable
-        if amount < 1:
-            raise invalid("This value must be greater than or equal to 1.", "amount")
-        if amount > refundable:
-            cur = ch["currency"]
-            raise invalid(
-                f"Refund amount ({currency.fmt(amount, cur)}) is greater than unrefunded amount "
-                f"on charge ({currency.fmt(refundable, cur)})",
-                "amount",
-            )
-        txn = (
-            self._txn(acct, -amount, ch["currency"], ch["id"], "refund") if ch["captured"] else None
-        )
-        refund = self._add(acct, objects.refund(amount, ch, p, txn))
-        previous = {"amount_refunded": ch["amount_refunded"], "refunded": ch["refunded"]}
-        ch["amount_refunded"] += amount
-        ch["refunded"] = ch["amount_refunded"] >= (
-            ch["amount_captured"] if ch["captured"] else ch["amount"]
-        )
-        self._emit(ctx, "charge.refunded", ch, previous)
-        self._emit(ctx, "refund.created", refund)
-        return refund
+    @endpoint("GET", "/v1/charges/{id}/refunds", P.LIST, sublist=("charge", "refunds"))
+    def refunds_of(self, ctx: Ctx, p: Obj, ch_id: str) -> Page:
+        return self.refunds.list(ctx, p, charge_id=ch_id)
 
-    def retrieve_refund(self, ctx: Ctx, re_id: str) -> Obj:
-        return self._get(self.account(ctx.account), re_id, "refund", "refund")
-
-    def update_refund(self, ctx: Ctx, re_id: str, p: Obj) -> Obj:
-        refund = self.retrieve_refund(ctx, re_id)
-        if "metadata" in p:
-            merge_metadata(refund, p["metadata"])
-        self._emit(ctx, "refund.updated", refund)
-        return refund
-
-    def list_refunds(
-        self, ctx: Ctx, p: Obj, charge_id: str | None = None
-    ) -> tuple[list[Obj], bool]:
-        ch, pi = charge_id or p.get("charge"), p.get("payment_intent")
-        return self.list_of(
-            ctx,
-            "refund",
-            p,
-            "refund",
-            lambda o: (
-                (ch is None or o["charge"] == ch) and (pi is None or o["payment_intent"] == pi)
-            ),
-        )
-
-    # -- setup intents -----------------------------------------------------------------------
+    @endpoint("GET", "/v1/charges", LIST)
+    def list(self, ctx: Ctx, p: Obj) -> Page:
+        acct = self.accounts.open(ctx.account)
+        filters = {k: p.get(k) for k in ("customer", "payment_intent")}
+        return list_of(acct, "charge", p, "charge", **filters)

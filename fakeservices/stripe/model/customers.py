@@ -2,54 +2,102 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fakeservices.stripe import objects
-from fakeservices.stripe.model.base import Account, Ctx, Obj, merge_metadata
+from fakeservices.stripe import params as P
+from fakeservices.stripe.model.accounts import Account, Accounts, Ctx, Obj
+from fakeservices.stripe.model.card_data import card_check, peek_spec, token_spec
+from fakeservices.stripe.model.checks import get, list_of, merge_metadata, retrieve
+from fakeservices.stripe.model.emitter import Emitter
 from fakeservices.stripe.model.payment_methods import PaymentMethods
+from fakeservices.stripe.model.resource import Page, Resource, endpoint, fields
 from fakeservices.stripe.objects import clone
 
+FIELDS: dict[str, P.Field] = {
+    "address": P.ADDRESS,
+    "balance": P.Int(),
+    "description": P.Str(),
+    "email": P.Str(512),
+    "invoice_prefix": P.Str(),
+    "invoice_settings": P.AnyValue(),
+    "metadata": P.Meta(),
+    "name": P.Str(256),
+    "phone": P.Str(20),
+    "preferred_locales": P.Arr(P.Str()),
+    "shipping": P.SHIPPING,
+    "source": P.Str(),
+    "tax_exempt": P.Enum(("exempt", "none", "reverse")),
+    "expand": P.EXPAND,
+    "next_invoice_sequence": P.Int(),
+}
+CREATE = P.Obj(
+    {
+        **FIELDS,
+        "payment_method": P.Str(),
+        "tax_id_data": P.AnyValue(),
+        "test_clock": P.Str(),
+        "tax": P.AnyValue(),
+    }
+)
+UPDATE = P.Obj({**FIELDS, "default_source": P.Str(), "tax": P.AnyValue()})
+LIST = P.LIST.extend({"email": P.Str(512), "test_clock": P.Str()})
+PAYMENT_METHODS = P.LIST.extend({"type": P.Str(), "allow_redisplay": P.Str()})
 
-class Customers(PaymentMethods):
-    """Customers."""
+
+@dataclass(eq=False)
+class Customers(Resource):
+    expandable = {
+        "customer": fields("default_source invoice_settings.default_payment_method test_clock"),
+        "card": fields("customer"),
+    }
+
+    accounts: Accounts
+    emit: Emitter
+    payment_methods: PaymentMethods
 
     def _add_source(self, ctx: Ctx, acct: Account, cus: Obj, source: str) -> Obj:
-        spec = self._token_spec(acct, source, "source")
-        self._card_check(spec)
-        m, y = objects.default_expiry()
+        spec = token_spec(acct, source, "source")
+        card_check(spec)
+        m, y = objects.default_expiry(ctx.now())
         card = objects.legacy_card(spec, m, y, cus["id"])
         card["cvc_check"] = "pass"
+        acct.put(card)
         acct.specs[card["id"]] = spec
-        self._add(acct, card)
         cus["default_source"] = card["id"]
         return card
 
-    def create_customer(self, ctx: Ctx, p: Obj) -> Obj:
-        acct = self.account(ctx.account)
+    @endpoint("POST", "/v1/customers", CREATE)
+    def create(self, ctx: Ctx, p: Obj) -> Obj:
+        acct = self.accounts.open(ctx.account)
         pm: Obj | None = None
         if p.get("payment_method") is not None:
-            pm = self._resolve_pm(acct, p["payment_method"], "payment_method")
-            self._card_check(acct.specs[pm["id"]], payment_method=clone(pm))
+            pm = self.payment_methods.resolve(ctx, acct, p["payment_method"], "payment_method")
+            card_check(acct.specs[pm["id"]], payment_method=clone(pm))
         if p.get("source") is not None:
-            spec = self._peek_spec(acct, p["source"], None)
+            spec = peek_spec(acct, p["source"], None)
             if spec is not None:
-                self._card_check(spec)
-        cus = objects.customer(p)
+                card_check(spec)
+        cus = objects.customer(p, ctx.now())
         if isinstance(p.get("invoice_settings"), dict):
             cus["invoice_settings"].update(p["invoice_settings"])
-        self._add(acct, cus)
+        acct.put(cus)
         if p.get("source") is not None:
             self._add_source(ctx, acct, cus, p["source"])
-        self._emit(ctx, "customer.created", cus)
+        self.emit(ctx, "customer.created", cus)
         if pm is not None:
             pm["customer"] = cus["id"]
-            self._emit(ctx, "payment_method.attached", pm)
+            self.emit(ctx, "payment_method.attached", pm)
         return cus
 
-    def retrieve_customer(self, ctx: Ctx, cus_id: str) -> Obj:
-        return self.retrieve(ctx, cus_id, "customer", "customer")
+    @endpoint("GET", "/v1/customers/{id}", P.ONLY_EXPAND)
+    def retrieve(self, ctx: Ctx, p: Obj, cus_id: str) -> Obj:
+        return retrieve(self.accounts.open(ctx.account), cus_id, "customer", "customer")
 
-    def update_customer(self, ctx: Ctx, cus_id: str, p: Obj) -> Obj:
-        acct = self.account(ctx.account)
-        cus = self._get(acct, cus_id, "customer", "customer")
+    @endpoint("POST", "/v1/customers/{id}", UPDATE)
+    def update(self, ctx: Ctx, p: Obj, cus_id: str) -> Obj:
+        acct = self.accounts.open(ctx.account)
+        cus = get(acct, cus_id, "customer", "customer")
         previous: Obj = {}
         for key, value in p.items():
             if key in ("expand", "source", "tax"):
@@ -64,7 +112,7 @@ class Customers(PaymentMethods):
             elif key == "default_source":
                 previous[key] = cus[key]
                 if value is not None:
-                    self._get(acct, value, "card", "source", "default_source", 400)
+                    get(acct, value, "card", "source", "default_source", 400)
                 cus[key] = value
             else:
                 previous[key] = cus.get(key)
@@ -72,24 +120,23 @@ class Customers(PaymentMethods):
         if p.get("source") is not None:
             previous["default_source"] = cus["default_source"]
             self._add_source(ctx, acct, cus, p["source"])
-        self._emit(ctx, "customer.updated", cus, previous)
+        self.emit(ctx, "customer.updated", cus, previous)
         return cus
 
-    def delete_customer(self, ctx: Ctx, cus_id: str) -> Obj:
-        acct = self.account(ctx.account)
-        cus = self._get(acct, cus_id, "customer", "customer")
+    @endpoint("DELETE", "/v1/customers/{id}", P.Obj())
+    def delete(self, ctx: Ctx, p: Obj, cus_id: str) -> Obj:
+        acct = self.accounts.open(ctx.account)
+        cus = get(acct, cus_id, "customer", "customer")
         acct.remove(cus_id)
-        acct.deleted[cus_id] = "customer"
-        self._emit(ctx, "customer.deleted", cus)
+        acct.mark_deleted(cus_id, "customer")
+        self.emit(ctx, "customer.deleted", cus)
         return objects.deleted(cus_id, "customer")
 
-    def list_customers(self, ctx: Ctx, p: Obj) -> tuple[list[Obj], bool]:
-        email = p.get("email")
-        return self.list_of(
-            ctx, "customer", p, "customer", None if email is None else lambda o: o["email"] == email
-        )
+    @endpoint("GET", "/v1/customers/{id}/payment_methods", PAYMENT_METHODS)
+    def payment_methods_of(self, ctx: Ctx, p: Obj, cus_id: str) -> Page:
+        return self.payment_methods.list(ctx, p, customer=cus_id)
 
-    # -- payment intents ---------------------------------------------------------------------
-    def _customer_ref(self, acct: Account, cus_id: str | None) -> None:
-        if cus_id is not None:
-            self._get(acct, cus_id, "customer", "customer", "customer", 400)
+    @endpoint("GET", "/v1/customers", LIST)
+    def list(self, ctx: Ctx, p: Obj) -> Page:
+        acct = self.accounts.open(ctx.account)
+        return list_of(acct, "customer", p, "customer", email=p.get("email"))

@@ -2,68 +2,182 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from fakeservices.stripe import objects
+from fakeservices.stripe import params as P
 from fakeservices.stripe.cards import (
+    AUTH_FAILED_MESSAGE,
     AUTH_REQUIRED,
     SLOW_SECONDS,
     CardSpec,
     Decline,
 )
 from fakeservices.stripe.errors import (
-    HoldRequest,
     StripeError,
+    card_error,
     decline_error_object,
+    doc_url,
     invalid,
     state_error,
 )
-from fakeservices.stripe.model.base import (
-    MISSING_PM,
-    PI_CANCELABLE,
-    PI_CONFIRMABLE,
-    RETURN_URL_REQUIRED,
-    Account,
-    Ctx,
-    Obj,
+from fakeservices.stripe.model.accounts import Account, Accounts, Ctx, Obj
+from fakeservices.stripe.model.balance import Balance
+from fakeservices.stripe.model.checks import (
+    check_amount,
+    check_currency,
+    customer_ref,
+    get,
+    list_of,
     merge_metadata,
+    retrieve,
+    use_payment_method,
+    wrong_status,
 )
-from fakeservices.stripe.model.customers import Customers
+from fakeservices.stripe.model.emitter import Emitter
+from fakeservices.stripe.model.payment_methods import PaymentMethods
+from fakeservices.stripe.model.resource import Page, Resource, endpoint, fields
 from fakeservices.stripe.objects import clone
 
+CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
+CANCELABLE = (
+    "requires_payment_method",
+    "requires_capture",
+    "requires_confirmation",
+    "requires_action",
+    "processing",
+)
+#: What a successful Charge copies from its PaymentIntent (a declined one: the description).
+CHARGE_FIELDS = (
+    "description",
+    "receipt_email",
+    "shipping",
+    "statement_descriptor",
+    "statement_descriptor_suffix",
+)
+MISSING_PM = (
+    "You cannot confirm this PaymentIntent because it's missing a payment method. You can "
+    "either update the PaymentIntent with a payment method and then confirm it again, or "
+    "confirm it again directly with a payment method."
+)
 
-class PaymentIntents(Customers):
-    """PaymentIntents."""
+CAPTURE_METHODS = P.Enum(("automatic", "automatic_async", "manual"))
+COMMON: dict[str, P.Field] = {
+    "description": P.Str(),
+    "metadata": P.Meta(),
+    "receipt_email": P.Str(),
+    "setup_future_usage": P.SETUP_FUTURE,
+    "shipping": P.SHIPPING,
+    "statement_descriptor": P.Str(22),
+    "statement_descriptor_suffix": P.Str(22),
+    "payment_method": P.Str(),
+    "payment_method_data": P.PM_DATA,
+    "payment_method_options": P.AnyValue(),
+    "payment_method_types": P.Arr(P.Str()),
+    "capture_method": CAPTURE_METHODS,
+    "expand": P.EXPAND,
+    "transfer_group": P.Str(),
+    "application_fee_amount": P.Int(),
+    "transfer_data": P.AnyValue(),
+    "payment_method_configuration": P.Str(),
+    "excluded_payment_method_types": P.Arr(P.Str()),
+}
+CONFIRM_EXTRA: dict[str, P.Field] = {
+    "return_url": P.Str(),
+    "off_session": P.AnyValue(),
+    "error_on_requires_action": P.Bool(),
+    "mandate": P.Str(),
+    "mandate_data": P.AnyValue(),
+    "use_stripe_sdk": P.Bool(),
+    "confirmation_token": P.Str(),
+    "radar_options": P.AnyValue(),
+}
+CREATE = P.Obj(
+    {
+        **COMMON,
+        **CONFIRM_EXTRA,
+        "amount": P.AMOUNT,
+        "currency": P.Str(),
+        "customer": P.Str(),
+        "confirm": P.Bool(),
+        "confirmation_method": P.Enum(("automatic", "manual")),
+        "automatic_payment_methods": P.AUTOMATIC_PMS,
+        "on_behalf_of": P.Str(),
+        "amount_details": P.AnyValue(),
+    },
+    required=("amount", "currency"),
+)
+UPDATE = P.Obj({**COMMON, "amount": P.AMOUNT, "currency": P.Str(), "customer": P.Str()})
+CONFIRM = P.Obj(
+    {
+        **CONFIRM_EXTRA,
+        "payment_method": P.Str(),
+        "payment_method_data": P.PM_DATA,
+        "payment_method_options": P.AnyValue(),
+        "payment_method_types": P.Arr(P.Str()),
+        "receipt_email": P.Str(),
+        "setup_future_usage": P.SETUP_FUTURE,
+        "shipping": P.SHIPPING,
+        "capture_method": CAPTURE_METHODS,
+        "expand": P.EXPAND,
+    }
+)
+CAPTURE = P.Obj(
+    {
+        "amount_to_capture": P.Int(),
+        "metadata": P.Meta(),
+        "statement_descriptor": P.Str(22),
+        "statement_descriptor_suffix": P.Str(22),
+        "application_fee_amount": P.Int(),
+        "final_capture": P.Bool(),
+        "transfer_data": P.AnyValue(),
+        "expand": P.EXPAND,
+    }
+)
+CANCEL = P.Obj(
+    {
+        "cancellation_reason": P.Enum(
+            ("abandoned", "duplicate", "fraudulent", "requested_by_customer")
+        ),
+        "expand": P.EXPAND,
+    }
+)
+LIST = P.LIST.extend({"customer": P.Str()})
+RETRIEVE = P.ONLY_EXPAND.extend({"client_secret": P.Str()})
 
-    def create_payment_intent(self, ctx: Ctx, p: Obj) -> Obj:
-        acct = self.account(ctx.account)
-        cur = self.check_currency(p.get("currency"))
-        self.check_amount(p["amount"], cur)
+
+@dataclass(eq=False)
+class PaymentIntents(Resource):
+    expandable = {
+        "payment_intent": fields(
+            "customer payment_method latest_charge application on_behalf_of review source "
+            "payment_method_configuration_details"
+        )
+    }
+
+    accounts: Accounts
+    emit: Emitter
+    payment_methods: PaymentMethods
+    balance: Balance
+
+    def _pi(self, acct: Account, pi_id: str) -> Obj:
+        return get(acct, pi_id, "payment_intent", "payment_intent", "intent")
+
+    @endpoint("POST", "/v1/payment_intents", CREATE)
+    def create(self, ctx: Ctx, p: Obj) -> Obj:
+        acct = self.accounts.open(ctx.account)
+        cur = check_currency(p.get("currency"))
+        check_amount(p["amount"], cur)
         p["currency"] = cur
-        self._customer_ref(acct, p.get("customer"))
-        if p.get("confirm"):
-            spec = self._peek_spec(acct, p.get("payment_method"), p.get("payment_method_data"))
-            if spec is not None and spec.outcome == "timeout":
-                raise HoldRequest()
-        elif p.get("payment_method_data") is not None:
+        customer_ref(acct, p.get("customer"))
+        if not p.get("confirm") and p.get("payment_method_data") is not None:
             raise invalid(
                 "payment_method_data can only be used with confirm=true.", "payment_method_data"
             )
-        apm = p.get("automatic_payment_methods")
-        if apm is None and p.get("payment_method_types") is None:
-            apm = {"allow_redirects": "always", "enabled": True}
-        elif apm is not None:
-            apm = {"allow_redirects": apm.get("allow_redirects") or "always", **apm}
-        if p.get("confirm"):
-            self._check_return_url(
-                {"automatic_payment_methods": apm}, p.get("return_url"), "PaymentIntent"
-            )
-        pm: Obj | None = None
-        if p.get("payment_method") is not None:
-            pm = self._resolve_pm(acct, p["payment_method"], "payment_method")
-        pi = self._add(acct, objects.payment_intent(p, apm))
-        if pm is not None:
-            pi["payment_method"] = pm["id"]
-            pi["status"] = "requires_confirmation"
-        self._emit(ctx, "payment_intent.created", pi)
+        apm, pm = self.payment_methods.for_new_intent(ctx, acct, p, "PaymentIntent")
+        pi = acct.put(objects.payment_intent(p, apm, ctx.now()))
+        use_payment_method(pi, pm)
+        self.emit(ctx, "payment_intent.created", pi)
         if p.get("confirm"):
             confirm = {
                 k: p[k]
@@ -75,20 +189,20 @@ class PaymentIntents(Customers):
                 )
                 if p.get(k) is not None
             }
-            return self.confirm_payment_intent(ctx, pi["id"], confirm)
+            return self.confirm(ctx, confirm, pi["id"])
         return pi
 
-    def retrieve_payment_intent(self, ctx: Ctx, pi_id: str) -> Obj:
-        return self.retrieve(ctx, pi_id, "payment_intent", "payment_intent", "intent")
+    @endpoint("GET", "/v1/payment_intents/{id}", RETRIEVE)
+    def retrieve(self, ctx: Ctx, p: Obj, pi_id: str) -> Obj:
+        acct = self.accounts.open(ctx.account)
+        return retrieve(acct, pi_id, "payment_intent", "payment_intent", "intent")
 
-    def _pi(self, acct: Account, pi_id: str) -> Obj:
-        return self._get(acct, pi_id, "payment_intent", "payment_intent", "intent")
-
-    def update_payment_intent(self, ctx: Ctx, pi_id: str, p: Obj) -> Obj:
-        acct = self.account(ctx.account)
+    @endpoint("POST", "/v1/payment_intents/{id}", UPDATE)
+    def update(self, ctx: Ctx, p: Obj, pi_id: str) -> Obj:
+        acct = self.accounts.open(ctx.account)
         pi = self._pi(acct, pi_id)
         money = {"amount", "currency", "payment_method", "capture_method", "payment_method_types"}
-        if money & set(p) and pi["status"] not in PI_CONFIRMABLE:
+        if money & set(p) and pi["status"] not in CONFIRMABLE:
             field_name = sorted(money & set(p))[0]
             raise state_error(
                 f"This PaymentIntent's {field_name} could not be updated because it has a status "
@@ -98,13 +212,13 @@ class PaymentIntents(Customers):
                 "payment_intent",
                 clone(pi),
             )
-        cur = self.check_currency(p["currency"]) if "currency" in p else pi["currency"]
+        cur = check_currency(p["currency"]) if "currency" in p else pi["currency"]
         if "amount" in p:
-            self.check_amount(p["amount"], cur)
-        self._customer_ref(acct, p.get("customer"))
+            check_amount(p["amount"], cur)
+        customer_ref(acct, p.get("customer"))
         pm = None
         if p.get("payment_method") is not None:
-            pm = self._resolve_pm(acct, p["payment_method"], "payment_method")
+            pm = self.payment_methods.resolve(ctx, acct, p["payment_method"], "payment_method")
         for key, value in p.items():
             if key in ("expand", "payment_method", "payment_method_data"):
                 continue
@@ -114,59 +228,24 @@ class PaymentIntents(Customers):
                 pi["currency"] = cur
             else:
                 pi[key] = value
-        if pm is not None:
-            pi["payment_method"] = pm["id"]
-            pi["status"] = "requires_confirmation"
+        use_payment_method(pi, pm)
         return pi
 
-    def _check_return_url(self, intent: Obj, return_url: str | None, kind: str) -> None:
-        apm = intent.get("automatic_payment_methods") or {}
-        if apm.get("enabled") and apm.get("allow_redirects") != "never" and not return_url:
-            raise StripeError(400, RETURN_URL_REQUIRED.format(kind=kind))
-
-    def _pm_for_confirm(
-        self, acct: Account, intent: Obj, p: Obj, return_url: str | None, missing_message: str
-    ) -> Obj:
-        """The PaymentMethod a PaymentIntent or SetupIntent confirm uses: the one given (by id or
-        ``payment_method_data``) or the intent's own. A timeout card holds the request before
-        anything changes."""
-        kind = intent["object"]
-        pm_value = p.get("payment_method")
-        data = p.get("payment_method_data")
-        if pm_value is None and data is None:
-            pm_value = intent["payment_method"]
-        spec = self._peek_spec(acct, pm_value, data)
-        if spec is not None and spec.outcome == "timeout":
-            raise HoldRequest()
-        if pm_value is None and data is None:
-            raise StripeError(
-                400, missing_message, code=f"{kind}_unexpected_state", extra={kind: clone(intent)}
-            )
-        label = "PaymentIntent" if kind == "payment_intent" else "SetupIntent"
-        self._check_return_url(intent, return_url, label)
-        if data is not None:
-            return self._pm_from_data(acct, data, "payment_method_data")
-        return self._resolve_pm(acct, str(pm_value), "payment_method")
-
-    def confirm_payment_intent(self, ctx: Ctx, pi_id: str, p: Obj) -> Obj:
-        acct = self.account(ctx.account)
+    @endpoint("POST", "/v1/payment_intents/{id}/confirm", CONFIRM)
+    def confirm(self, ctx: Ctx, p: Obj, pi_id: str) -> Obj:
+        acct = self.accounts.open(ctx.account)
         pi = self._pi(acct, pi_id)
-        status = pi["status"]
-        if status not in PI_CONFIRMABLE:
-            if status == "succeeded":
-                msg = (
-                    "You cannot confirm this PaymentIntent because it has already succeeded "
-                    "after being previously confirmed."
-                )
-            else:
-                msg = (
-                    f"You cannot confirm this PaymentIntent because it has a status of {status}. "
-                    "Only a PaymentIntent with one of the following statuses may be confirmed: "
-                    "requires_payment_method, requires_confirmation, requires_action."
-                )
-            raise state_error(msg, "payment_intent", clone(pi))
+        if pi["status"] == "succeeded":
+            raise state_error(
+                "You cannot confirm this PaymentIntent because it has already succeeded after "
+                "being previously confirmed.",
+                "payment_intent",
+                clone(pi),
+            )
+        if pi["status"] not in CONFIRMABLE:
+            raise wrong_status(pi, "confirm", CONFIRMABLE)
         return_url = p.get("return_url") or acct.return_urls.get(pi_id)
-        pm = self._pm_for_confirm(acct, pi, p, return_url, MISSING_PM)
+        pm = self.payment_methods.for_confirm(ctx, acct, pi, p, return_url, MISSING_PM)
         if return_url:
             acct.return_urls[pi_id] = return_url
         for key in ("receipt_email", "setup_future_usage", "shipping", "capture_method"):
@@ -198,20 +277,23 @@ class PaymentIntents(Customers):
         if spec.outcome == "three_ds" and not authenticated:
             set_up = pm["id"] in acct.set_up and spec.number == "4000002500003155"
             if strict and not set_up:
-                return self._decline_pi(ctx, acct, pi, pm, spec, AUTH_REQUIRED)
+                return self._decline(ctx, acct, pi, pm, spec, AUTH_REQUIRED)
             if not set_up:
                 pi["status"] = "requires_action"
                 pi["next_action"] = objects.next_action(pi, return_url)
-                self._emit(ctx, "payment_intent.requires_action", pi)
+                self.emit(ctx, "payment_intent.requires_action", pi)
                 return None
         if spec.decline is not None and spec.outcome in ("decline", "charge_decline", "three_ds"):
-            return self._decline_pi(ctx, acct, pi, pm, spec, spec.decline)
-        self._succeed_pi(ctx, acct, pi, pm, spec)
+            return self._decline(ctx, acct, pi, pm, spec, spec.decline)
+        self._succeed(ctx, acct, pi, pm, spec)
         return None
 
-    def _succeed_pi(self, ctx: Ctx, acct: Account, pi: Obj, pm: Obj, spec: CardSpec) -> None:
-        manual = pi["capture_method"] == "manual"
-        ch = objects.charge(
+    @staticmethod
+    def _charge(
+        ctx: Ctx, pi: Obj, pm: Obj, spec: CardSpec, decline: Decline | None, fields: tuple[str, ...]
+    ) -> Obj:
+        """The Charge of one attempt, carrying the intent's ``fields``."""
+        return objects.charge(
             amount=pi["amount"],
             currency=pi["currency"],
             spec=spec,
@@ -220,22 +302,22 @@ class PaymentIntents(Customers):
             source=None,
             customer=pi["customer"],
             payment_intent=pi["id"],
-            captured=not manual,
-            decline=None,
-            fields={
-                "description": pi["description"],
-                "metadata": dict(pi["metadata"]),
-                "receipt_email": pi["receipt_email"],
-                "shipping": pi["shipping"],
-                "statement_descriptor": pi["statement_descriptor"],
-                "statement_descriptor_suffix": pi["statement_descriptor_suffix"],
-            },
+            captured=decline is None and pi["capture_method"] != "manual",
+            decline=decline,
+            fields={"metadata": dict(pi["metadata"]), **{k: pi[k] for k in fields}},
+            created=ctx.now(),
         )
+
+    def _succeed(self, ctx: Ctx, acct: Account, pi: Obj, pm: Obj, spec: CardSpec) -> None:
+        manual = pi["capture_method"] == "manual"
+        ch = self._charge(ctx, pi, pm, spec, None, CHARGE_FIELDS)
         if pi["id"] in acct.authenticated:
             ch["payment_method_details"]["card"]["three_d_secure"] = objects.three_d_secure()
         if not manual:
-            ch["balance_transaction"] = self._txn(acct, pi["amount"], pi["currency"], ch["id"])
-        self._add(acct, ch)
+            ch["balance_transaction"] = self.balance.record(
+                ctx, acct, pi["amount"], pi["currency"], ch["id"]
+            )
+        acct.put(ch)
         pi["latest_charge"] = ch["id"]
         pi["next_action"] = None
         pi["last_payment_error"] = None
@@ -247,34 +329,18 @@ class PaymentIntents(Customers):
             pi["amount_received"] = pi["amount"]
         if pi["setup_future_usage"] and pi["customer"] and pm["customer"] is None:
             pm["customer"] = pi["customer"]
-            self._emit(ctx, "payment_method.attached", pm)
-        self._emit(ctx, "charge.succeeded", ch)
+            self.emit(ctx, "payment_method.attached", pm)
+        self.emit(ctx, "charge.succeeded", ch)
         if manual:
-            self._emit(ctx, "payment_intent.amount_capturable_updated", pi)
+            self.emit(ctx, "payment_intent.amount_capturable_updated", pi)
         else:
-            self._emit(ctx, "payment_intent.succeeded", pi)
+            self.emit(ctx, "payment_intent.succeeded", pi)
 
-    def _txn(self, acct: Account, amount: int, cur: str, source: str, kind: str = "charge") -> str:
-        txn = self._add(acct, objects.balance_transaction(amount, cur, source, kind))
-        return str(txn["id"])
-
-    def _decline_pi(
+    def _decline(
         self, ctx: Ctx, acct: Account, pi: Obj, pm: Obj, spec: CardSpec, d: Decline
     ) -> StripeError:
-        ch = objects.charge(
-            amount=pi["amount"],
-            currency=pi["currency"],
-            spec=spec,
-            card=pm["card"],
-            pm_id=pm["id"],
-            source=None,
-            customer=pi["customer"],
-            payment_intent=pi["id"],
-            captured=False,
-            decline=d,
-            fields={"description": pi["description"], "metadata": dict(pi["metadata"])},
-        )
-        self._add(acct, ch)
+        ch = self._charge(ctx, pi, pm, spec, d, ("description",))
+        acct.put(ch)
         pi["last_payment_error"] = decline_error_object(
             d, charge=ch["id"], payment_method=clone(pm)
         )
@@ -283,17 +349,33 @@ class PaymentIntents(Customers):
         pi["payment_method"] = None
         pi["next_action"] = None
         acct.authenticated.discard(pi["id"])
-        self._emit(ctx, "charge.failed", ch)
-        self._emit(ctx, "payment_intent.payment_failed", pi)
-        return self._card_error(
-            d,
-            charge=ch["id"],
-            payment_intent=clone(pi),
-            payment_method=clone(pm),
-        )
+        self.emit(ctx, "charge.failed", ch)
+        self.emit(ctx, "payment_intent.payment_failed", pi)
+        return card_error(d, charge=ch["id"], payment_intent=clone(pi), payment_method=clone(pm))
 
-    def capture_payment_intent(self, ctx: Ctx, pi_id: str, p: Obj) -> Obj:
-        acct = self.account(ctx.account)
+    def authenticate(self, ctx: Ctx, acct: Account, pi: Obj, succeed: bool) -> Obj:
+        """Complete (or fail) the pending 3DS challenge of ``pi`` (our admin hook)."""
+        pm = get(acct, pi["payment_method"], "payment_method", "PaymentMethod", "payment_method")
+        if succeed:
+            acct.authenticated.add(pi["id"])
+            self._attempt(ctx, acct, pi, pm, acct.specs[pm["id"]], False, None)
+            return pi
+        pi["last_payment_error"] = {
+            "code": "payment_intent_authentication_failure",
+            "doc_url": doc_url("payment_intent_authentication_failure"),
+            "message": AUTH_FAILED_MESSAGE,
+            "payment_method": clone(pm),
+            "type": "invalid_request_error",
+        }
+        pi["status"] = "requires_payment_method"
+        pi["payment_method"] = None
+        pi["next_action"] = None
+        self.emit(ctx, "payment_intent.payment_failed", pi)
+        return pi
+
+    @endpoint("POST", "/v1/payment_intents/{id}/capture", CAPTURE)
+    def capture(self, ctx: Ctx, p: Obj, pi_id: str) -> Obj:
+        acct = self.accounts.open(ctx.account)
         pi = self._pi(acct, pi_id)
         if pi["status"] != "requires_capture":
             raise state_error(
@@ -315,52 +397,39 @@ class PaymentIntents(Customers):
                 "amount_to_capture",
                 "amount_too_large",
             )
-        ch = acct.objects[pi["latest_charge"]]
+        ch = get(acct, pi["latest_charge"], "charge", "charge")
         previous = {"amount_captured": ch["amount_captured"], "captured": False}
         ch["captured"] = True
         ch["amount_captured"] = amount
-        ch["balance_transaction"] = self._txn(acct, amount, ch["currency"], ch["id"])
+        ch["balance_transaction"] = self.balance.record(ctx, acct, amount, ch["currency"], ch["id"])
         if "metadata" in p:
             merge_metadata(pi, p["metadata"])
         pi["status"] = "succeeded"
         pi["amount_received"] = amount
         pi["amount_capturable"] = 0
-        self._emit(ctx, "charge.captured", ch, previous)
-        self._emit(ctx, "payment_intent.succeeded", pi)
+        self.emit(ctx, "charge.captured", ch, previous)
+        self.emit(ctx, "payment_intent.succeeded", pi)
         return pi
 
-    def cancel_payment_intent(self, ctx: Ctx, pi_id: str, p: Obj) -> Obj:
-        acct = self.account(ctx.account)
+    @endpoint("POST", "/v1/payment_intents/{id}/cancel", CANCEL)
+    def cancel(self, ctx: Ctx, p: Obj, pi_id: str) -> Obj:
+        acct = self.accounts.open(ctx.account)
         pi = self._pi(acct, pi_id)
-        if pi["status"] not in PI_CANCELABLE:
-            raise state_error(
-                "You cannot cancel this PaymentIntent because it has a status of "
-                f"{pi['status']}. Only a PaymentIntent with one of the following statuses may be "
-                "canceled: requires_payment_method, requires_capture, requires_confirmation, "
-                "requires_action, processing.",
-                "payment_intent",
-                clone(pi),
-            )
+        if pi["status"] not in CANCELABLE:
+            raise wrong_status(pi, "cancel", CANCELABLE)
         if pi["status"] == "requires_capture":
-            ch = acct.objects[pi["latest_charge"]]
+            ch = get(acct, pi["latest_charge"], "charge", "charge")
             ch["amount_refunded"] = ch["amount"]
             ch["refunded"] = True
         pi["status"] = "canceled"
-        pi["canceled_at"] = objects.now()
+        pi["canceled_at"] = ctx.now()
         pi["cancellation_reason"] = p.get("cancellation_reason")
         pi["amount_capturable"] = 0
         pi["next_action"] = None
-        self._emit(ctx, "payment_intent.canceled", pi)
+        self.emit(ctx, "payment_intent.canceled", pi)
         return pi
 
-    def list_payment_intents(self, ctx: Ctx, p: Obj) -> tuple[list[Obj], bool]:
-        cus = p.get("customer")
-        return self.list_of(
-            ctx,
-            "payment_intent",
-            p,
-            "payment_intent",
-            None if cus is None else lambda o: o["customer"] == cus,
-        )
-
-    # -- charges (legacy source=tok_*) and refunds -------------------------------------------
+    @endpoint("GET", "/v1/payment_intents", LIST)
+    def list(self, ctx: Ctx, p: Obj) -> Page:
+        acct = self.accounts.open(ctx.account)
+        return list_of(acct, "payment_intent", p, "payment_intent", customer=p.get("customer"))
