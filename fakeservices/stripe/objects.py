@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import secrets
 import time
 import uuid
 from typing import Any
 
-from fakeservices.core.ids import alnum
+from fakeservices.core.ids import alnum, digits
+from fakeservices.core.jsonio import clone as clone
 from fakeservices.stripe.cards import CardSpec, Decline
 
 Obj = dict[str, Any]
@@ -19,25 +19,10 @@ SHORT_IDS = {"cus", "req"}
 LEADING = {"pi": "3", "ch": "3", "re": "3", "txn": "3", "py": "3"}
 
 
-def clone(value: Any) -> Any:
-    """A deep copy of a JSON-shaped value (dicts, lists, scalars); 4x faster than deepcopy."""
-    kind = type(value)
-    if kind is dict:
-        return {k: clone(v) for k, v in value.items()}
-    if kind is list:
-        return [clone(v) for v in value]
-    return value
-
-
 def new_id(prefix: str) -> str:
     if prefix in SHORT_IDS:
         return f"{prefix}_{alnum(14)}"
     return f"{prefix}_{LEADING.get(prefix, '1')}{alnum(23)}"
-
-
-def digits(n: int) -> str:
-    """``n`` random decimal digits (authorization codes, network transaction ids)."""
-    return "".join(secrets.choice("0123456789") for _ in range(n))
 
 
 def account_id(key: str) -> str:

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from fakeservices.core.jsonio import pretty
 from fakeservices.core.outbound import Delivery, Outbound
 from fakeservices.stripe.events import StripeEvent
 
@@ -43,7 +43,7 @@ class WebhookDispatcher:
         targets = list(self.endpoints(event.account, event.type))
         if not targets:
             return  # most events go nowhere: do not serialize them
-        payload = json.dumps(event.body, indent=2).encode("utf-8")
+        payload = pretty(event.body)
         for endpoint, secret in targets:
             self.outbound().send(
                 Delivery(

@@ -21,6 +21,7 @@ from starlette.responses import Response
 
 from fakeservices.core.disconnect import until_disconnect
 from fakeservices.core.ids import alnum
+from fakeservices.core.jsonio import pretty
 from fakeservices.stripe import params as P
 from fakeservices.stripe.errors import (
     HoldRequest,
@@ -111,7 +112,7 @@ def account_of(headers: Headers) -> str:
 
 # -- rendering ---------------------------------------------------------------------------------
 def json_bytes(obj: Any) -> bytes:
-    return json.dumps(obj, indent=2).encode("utf-8")
+    return pretty(obj)
 
 
 def error_body(err: StripeError, req_id: str, account: str = "") -> Obj:
