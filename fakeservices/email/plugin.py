@@ -57,7 +57,7 @@ class EmailService(FakeService):
 
     def endpoint(self, method: str, path: str) -> Provider | None:
         for provider in self.providers:
-            if provider.serves(path):
+            if provider.serves(method, path):
                 return provider
         return None
 

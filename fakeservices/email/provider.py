@@ -62,20 +62,33 @@ class Provider(ABC):
 
     #: The journal service name, the fault rule service name and the stored mail's ``source``.
     name: ClassVar[str]
-    #: Path templates this provider serves (Starlette syntax), each taking ``POST``.
+    #: Path templates this provider serves (Starlette syntax), each taking ``POST`` unless
+    #: :attr:`methods` says otherwise.
     paths: ClassVar[tuple[str, ...]]
+    #: The methods of the paths that take something else than ``POST`` (e.g. a ``GET`` read).
+    methods: ClassVar[dict[str, tuple[str, ...]]] = {}
+    #: Whether only the methods of a path belong to this provider (a path shared with another
+    #: route, like ``/``); otherwise every method of its paths is the provider's (and the router
+    #: answers the ones it does not take with 405).
+    strict_methods: ClassVar[bool] = False
 
     def __init__(self, inbox: Inbox, max_bytes: int) -> None:
         self.inbox = inbox
         self.max_bytes = max_bytes
-        self._patterns = [compile_path(p)[0] for p in self.paths]
+        self._patterns = [(compile_path(p)[0], self.methods_of(p)) for p in self.paths]
+
+    def methods_of(self, path: str) -> tuple[str, ...]:
+        return self.methods.get(path, ("POST",))
 
     # -- the endpoint the gateway sees -------------------------------------------------------
-    def serves(self, path: str) -> bool:
-        """Whether ``path`` is one of this provider's (a trailing slash, which the router
+    def serves(self, method: str, path: str) -> bool:
+        """Whether ``method path`` is one of this provider's (a trailing slash, which the router
         redirects, counts too)."""
         bare = path.removesuffix("/") or "/"
-        return any(p.match(path) or p.match(bare) for p in self._patterns)
+        return any(
+            (p.match(path) or p.match(bare)) and (not self.strict_methods or method in methods)
+            for p, methods in self._patterns
+        )
 
     @abstractmethod
     def account_of(self, headers: Headers, path: str) -> str:
@@ -92,6 +105,10 @@ class Provider(ABC):
     def error_response(self, status: int, message: str) -> Response:
         """The native error for ``status`` (what an injected fault answers)."""
         return self.render(SendError(status, message))
+
+    def rate_limited(self, message: str, retry_after: int) -> Response:
+        """The provider's answer past its rate limit: its 429 unless it says otherwise."""
+        return self.error_response(429, message)
 
     # -- request plumbing --------------------------------------------------------------------
     @abstractmethod
@@ -112,7 +129,10 @@ class Provider(ABC):
 
     def routes(self) -> list[BaseRoute]:
         handlers = self.handlers()
-        return [Route(path, self.guard(handlers[path]), methods=["POST"]) for path in self.paths]
+        return [
+            Route(path, self.guard(handlers[path]), methods=list(self.methods_of(path)))
+            for path in self.paths
+        ]
 
     def guard(self, handler: Handler) -> Handler:
         """Render what ``handler`` raises in the provider's envelope; the server keeps serving."""
