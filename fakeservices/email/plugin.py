@@ -14,6 +14,7 @@ from fakeservices.email.mailgun import MailgunApi
 from fakeservices.email.model import Inbox, StoredEmail
 from fakeservices.email.postmark import PostmarkApi
 from fakeservices.email.provider import Provider
+from fakeservices.email.resend import ResendApi
 from fakeservices.email.sendgrid import SendGridApi
 from fakeservices.email.smtp_inbox import SmtpInbox
 
@@ -23,6 +24,7 @@ PROVIDERS: tuple[type[Provider], ...] = (
     SendGridApi,
     MailgunApi,
     PostmarkApi,
+    ResendApi,
 )
 
 #: The fault rule service name covering every provider (each can also be named alone).
@@ -38,7 +40,9 @@ class EmailService(FakeService):
         self.inbox = Inbox(store)
         self.smtp_handler = SmtpInbox(self.inbox)
         limit = runtime.config.max_message_bytes
-        self.providers: tuple[Provider, ...] = tuple(p(self.inbox, limit) for p in PROVIDERS)
+        self.providers: tuple[Provider, ...] = tuple(
+            p(self.inbox, limit, runtime.time) for p in PROVIDERS
+        )
         names = tuple(p.name for p in self.providers)
         self.admin = EmailAdmin(self.inbox, sources=("smtp", *names))
 

@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, compile_path
 
+from fakeservices.core.clock import Clock, SystemClock
 from fakeservices.core.http import BadJson, BodyTooLarge, read_body
 from fakeservices.email.model import Inbox
 
@@ -38,8 +39,10 @@ class SendError(Exception):
     """A request the provider refuses, rendered by :meth:`Provider.render` in its envelope.
 
     ``code`` is the provider's own error number where it has one (Postmark's ``ErrorCode``);
-    ``items`` are the individual problems where the provider lists several (SendGrid's
-    ``errors``). Without them the provider derives both from ``status`` and ``message``.
+    ``name`` its error name where it uses names (Resend's ``name``, SES's ``Code``); ``items``
+    are the individual problems where the provider lists several (SendGrid's ``errors``).
+    Without them the provider derives them from ``status`` and ``message``. ``headers`` are
+    added to the response (e.g. ``Retry-After``).
     """
 
     def __init__(
@@ -48,13 +51,17 @@ class SendError(Exception):
         message: str,
         *,
         code: int | None = None,
+        name: str | None = None,
         items: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.code = code
+        self.name = name
         self.items = items or []
+        self.headers = headers or {}
 
 
 class Provider(ABC):
@@ -72,9 +79,11 @@ class Provider(ABC):
     #: answers the ones it does not take with 405).
     strict_methods: ClassVar[bool] = False
 
-    def __init__(self, inbox: Inbox, max_bytes: int) -> None:
+    def __init__(self, inbox: Inbox, max_bytes: int, clock: Clock | None = None) -> None:
         self.inbox = inbox
         self.max_bytes = max_bytes
+        #: The runtime's clock (idempotency windows and the like), never ``time`` directly.
+        self.clock: Clock = clock or SystemClock()
         self._patterns = [(compile_path(p)[0], self.methods_of(p)) for p in self.paths]
 
     def methods_of(self, path: str) -> tuple[str, ...]:
@@ -141,7 +150,9 @@ class Provider(ABC):
             try:
                 return await handler(request)
             except SendError as error:
-                return self.render(error)
+                response = self.render(error)
+                response.headers.update(error.headers)
+                return response
             except BodyTooLarge:
                 return self.render(self.too_large())
             except BadJson as error:
