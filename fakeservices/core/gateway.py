@@ -38,6 +38,7 @@ log = logging.getLogger("fakeservices.http")
 
 ADMIN_PREFIX = "/__admin"
 #: ``GET /`` describes the server (admin/discovery.py); like the admin API it is no fake's.
+#: ``POST /`` is (Amazon SES's query API), so it passes the gateway like any fake request.
 DISCOVERY_PATH = "/"
 #: Status recorded when the client went away before any response was sent (nginx's convention).
 CLIENT_CLOSED = 499
@@ -53,7 +54,11 @@ class ServiceGateway:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
-        if scope["type"] != "http" or path.startswith(ADMIN_PREFIX) or path == DISCOVERY_PATH:
+        if (
+            scope["type"] != "http"
+            or path.startswith(ADMIN_PREFIX)
+            or (path == DISCOVERY_PATH and scope["method"] != "POST")
+        ):
             await self.app(scope, receive, send)
             return
         runtime = self.runtime

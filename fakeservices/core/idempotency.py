@@ -56,5 +56,13 @@ class IdempotencyCache(Generic[T]):
         while len(self._entries) > self.capacity:
             self._entries.popitem(last=False)
 
+    def reset(self, scope_prefix: str | None = None) -> None:
+        """Forget every key, or those whose scope starts with ``scope_prefix``."""
+        if scope_prefix is None:
+            self._entries.clear()
+            return
+        for entry in [k for k in self._entries if k[0].startswith(scope_prefix)]:
+            del self._entries[entry]
+
     def __len__(self) -> int:
         return len(self._entries)

@@ -16,6 +16,8 @@ from fakeservices.email.postmark import PostmarkApi
 from fakeservices.email.provider import Provider
 from fakeservices.email.resend import ResendApi
 from fakeservices.email.sendgrid import SendGridApi
+from fakeservices.email.ses import SesV1Api
+from fakeservices.email.sesv2 import SesV2Api
 from fakeservices.email.smtp_inbox import SmtpInbox
 
 #: The HTTP send APIs, in the order their paths are tried. A new provider is one module with a
@@ -25,6 +27,8 @@ PROVIDERS: tuple[type[Provider], ...] = (
     MailgunApi,
     PostmarkApi,
     ResendApi,
+    SesV2Api,
+    SesV1Api,
 )
 
 #: The fault rule service name covering every provider (each can also be named alone).
@@ -75,6 +79,8 @@ class EmailService(FakeService):
 
     def reset(self, account: str | None) -> None:
         self.inbox.reset(account)
+        for provider in self.providers:
+            provider.reset(account)
 
 
 def create(runtime: Runtime) -> FakeService:

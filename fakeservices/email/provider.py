@@ -111,6 +111,11 @@ class Provider(ABC):
     def render(self, error: SendError) -> Response:
         """``error`` in this provider's error envelope."""
 
+    def reset(self, account: str | None) -> None:
+        """Forget what the provider holds beside the inbox (templates, idempotency keys), for
+        everyone or one account. Most hold nothing."""
+        return
+
     def error_response(self, status: int, message: str) -> Response:
         """The native error for ``status`` (what an injected fault answers)."""
         return self.render(SendError(status, message))

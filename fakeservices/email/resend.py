@@ -288,6 +288,9 @@ class ResendApi(Provider):
     def addresses(self, headers: Headers, body: bytes) -> tuple[str | None, list[str]]:
         return request_addresses(body)
 
+    def reset(self, account: str | None) -> None:
+        self.replays.reset(None if account is None else f"{account}\n")
+
     def render(self, error: SendError) -> Response:
         name = error.name or NAMES.get(error.status, "application_error")
         body = {"statusCode": error.status, "message": error.message, "name": name}
