@@ -16,6 +16,7 @@ import uvicorn
 
 from fakeservices import __version__
 from fakeservices.app import build_app
+from fakeservices.core.clock import Clock
 from fakeservices.core.config import Config, loop_factory
 from fakeservices.core.disconnect import TransportTap
 from fakeservices.core.registry import BUILTIN_SERVICES
@@ -78,9 +79,14 @@ class _Uvicorn(uvicorn.Server):
 class Server:
     """Owns the listeners of one fakeservices instance. Start and stop it on a running loop."""
 
-    def __init__(self, config: Config, services: tuple[str, ...] = BUILTIN_SERVICES) -> None:
+    def __init__(
+        self,
+        config: Config,
+        services: tuple[str, ...] = BUILTIN_SERVICES,
+        time: Clock | None = None,
+    ) -> None:
         self.config = config
-        self.runtime = Runtime(config, services)
+        self.runtime = Runtime(config, services, time)
         self.app = build_app(self.runtime)
         self.smtp = SmtpListener(self.runtime)
         self._uvicorn: _Uvicorn | None = None
@@ -157,9 +163,15 @@ class Server:
 class EmbeddedServer:
     """A :class:`Server` running on its own event loop in a background thread."""
 
-    def __init__(self, config: Config, services: tuple[str, ...] = BUILTIN_SERVICES) -> None:
+    def __init__(
+        self,
+        config: Config,
+        services: tuple[str, ...] = BUILTIN_SERVICES,
+        time: Clock | None = None,
+    ) -> None:
         self.config = config
         self._services = services
+        self._time = time
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -214,7 +226,7 @@ class EmbeddedServer:
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
         try:
-            self._server = Server(self.config, self._services)
+            self._server = Server(self.config, self._services, self._time)
             await self._server.start()
         except BaseException as exc:
             self._error = exc
@@ -248,12 +260,15 @@ def start_server(
     smtp_port: int = 0,
     host: str = "127.0.0.1",
     services: tuple[str, ...] = BUILTIN_SERVICES,
+    time: Clock | None = None,
     **settings: Any,
 ) -> EmbeddedServer:
     """Start an embedded server in a background thread; returns once it accepts connections.
 
-    ``services`` names the fakes to load (all built-in ones by default); extra keyword arguments
-    are :class:`~fakeservices.core.config.Config` fields.
+    ``services`` names the fakes to load (all built-in ones by default); ``time`` is the clock
+    rate-limit windows are measured on (a :class:`~fakeservices.core.clock.ManualClock` lets a
+    test move it forward instead of sleeping); extra keyword arguments are
+    :class:`~fakeservices.core.config.Config` fields.
     """
     config = Config(host=host, http_port=http_port, smtp_port=smtp_port, **settings)
-    return EmbeddedServer(config, services).start()
+    return EmbeddedServer(config, services, time).start()

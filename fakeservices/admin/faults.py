@@ -16,7 +16,7 @@ from fakeservices.core.openapi import ApiDoc, Param
 from fakeservices.core.query import Query
 from fakeservices.schemas import Deleted, FaultRule
 
-ACTION_TAGS = ("error", "delay", "timeout", "drop", "malformed", "smtp_reply")
+ACTION_TAGS = ("error", "delay", "timeout", "drop", "malformed", "smtp_reply", "rate_limit")
 
 
 def _field(loc: tuple[int | str, ...]) -> str:

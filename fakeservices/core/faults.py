@@ -5,6 +5,12 @@ MAIL, RCPT and DATA. A rule names a service (or ``*``), what to match, an action
 fires (``times``, ``after``, ``probability``). Rules apply in creation order; the first that fires
 wins. Randomness (probabilities, random delays) comes from a seeded generator, so a test that sets
 ``--fault-seed`` or a rule ``seed`` is reproducible.
+
+``rate_limit`` is the one action that depends on time: it lets ``limit`` matching requests through
+per sliding window of ``per_seconds`` (per account, or per account and sender) and fires only for
+the ones past that, telling the caller (through :attr:`FaultContext.retry_after`) when the window
+lets the next one through. Its windows are read on the engine's injected
+:class:`~fakeservices.core.clock.Clock`.
 """
 
 from __future__ import annotations
@@ -14,13 +20,14 @@ import itertools
 import math
 import random
 import time
+from collections import OrderedDict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from fakeservices.core.clock import rfc3339
+from fakeservices.core.clock import Clock, SystemClock, rfc3339
 
 SmtpStage = Literal["connect", "ehlo", "mail", "rcpt", "data"]
 #: Rule service names that are not a fake of their own.
@@ -132,10 +139,88 @@ class SmtpReplyAction(_Strict):
         return f"{self.code} {enhanced}{self.message}"
 
 
+class RateLimitAction(_Strict):
+    """Refuse what goes past ``limit`` matching requests in any ``per_seconds`` window.
+
+    HTTP: the endpoint's native rate-limit answer (429 in most envelopes) with ``Retry-After``.
+    SMTP: ``smtp_code`` (451 defers the message, 421 also closes the connection) with the
+    enhanced code, at ``stage`` (``mail`` by default: one count per message).
+    """
+
+    type: Literal["rate_limit"]
+    limit: int = Field(ge=1, le=100_000)
+    per_seconds: float = Field(gt=0, le=86_400)
+    per_sender: bool = Field(False, description="a window per (account, sender), not per account")
+    smtp_code: Literal[421, 451] = 451
+    enhanced: str = Field("4.7.0", pattern=r"^4\.\d{1,3}\.\d{1,3}$")
+    message: str | None = Field(None, max_length=500)
+    stage: SmtpStage = "mail"
+
+    @model_validator(mode="after")
+    def _one_line(self) -> RateLimitAction:
+        if self.message is not None and ("\r" in self.message or "\n" in self.message):
+            raise ValueError("message must be one line")
+        return self
+
+    def describe(self, retry_after: int) -> str:
+        """The refusal's text (the SMTP reply text and the HTTP error message)."""
+        if self.message is not None:
+            return self.message
+        return (
+            f"Rate limit exceeded: {self.limit} per {self.per_seconds:g} s; "
+            f"try again in {retry_after} s"
+        )
+
+    def smtp_reply(self, retry_after: int) -> str:
+        return f"{self.smtp_code} {self.enhanced} {self.describe(retry_after)}"
+
+
 Action = Annotated[
-    ErrorAction | DelayAction | TimeoutAction | DropAction | MalformedAction | SmtpReplyAction,
+    ErrorAction
+    | DelayAction
+    | TimeoutAction
+    | DropAction
+    | MalformedAction
+    | SmtpReplyAction
+    | RateLimitAction,
     Field(discriminator="type"),
 ]
+
+
+#: Distinct windows (accounts, or account and sender pairs) one rate_limit rule keeps; past this the
+#: least recently used is forgotten, so memory stays bounded whatever the traffic.
+MAX_WINDOWS = 1000
+
+
+class RateWindows:
+    """Sliding windows of admitted request times, one per key, bounded in keys and length."""
+
+    def __init__(self, limit: int, per_seconds: float, max_keys: int = MAX_WINDOWS) -> None:
+        self.limit = limit
+        self.per_seconds = per_seconds
+        self.max_keys = max_keys
+        self._windows: OrderedDict[tuple[str, str], deque[float]] = OrderedDict()
+
+    def admit(self, key: tuple[str, str], now: float) -> float | None:
+        """Count a request at ``now`` and return None, or (over the limit) return the seconds
+        until the window admits the next one, counting nothing."""
+        window = self._windows.get(key)
+        if window is None:
+            window = self._windows[key] = deque()
+            if len(self._windows) > self.max_keys:
+                self._windows.popitem(last=False)
+        else:
+            self._windows.move_to_end(key)
+        horizon = now - self.per_seconds
+        while window and window[0] <= horizon:
+            window.popleft()
+        if len(window) < self.limit:
+            window.append(now)
+            return None
+        return window[0] + self.per_seconds - now
+
+    def __len__(self) -> int:
+        return len(self._windows)
 
 
 class FaultSpec(_Strict):
@@ -171,6 +256,13 @@ class FaultRule:
     matched: int = 0
     #: times it fired
     hits: int = 0
+    #: the sliding windows of a rate_limit rule (None for other actions)
+    windows: RateWindows | None = None
+
+    def __post_init__(self) -> None:
+        action = self.spec.action
+        if isinstance(action, RateLimitAction):
+            self.windows = RateWindows(action.limit, action.per_seconds)
 
     @property
     def expired(self) -> bool:
@@ -208,11 +300,18 @@ class FaultContext:
     stage: SmtpStage | None = None
     sender: str | None = None
     recipients: tuple[str, ...] = ()
+    #: Set by :meth:`FaultEngine.pick` when a ``rate_limit`` rule fires: whole seconds until the
+    #: window lets the next request through (what ``Retry-After`` says).
+    retry_after: int = 0
 
 
 class FaultEngine:
-    def __init__(self, seed: int | None, groups: dict[str, tuple[str, ...]]) -> None:
-        """``groups`` maps each rule service name to the journal service names it covers."""
+    def __init__(
+        self, seed: int | None, groups: dict[str, tuple[str, ...]], clock: Clock | None = None
+    ) -> None:
+        """``groups`` maps each rule service name to the journal service names it covers;
+        ``clock`` is what rate-limit windows are measured on (the real clock by default)."""
+        self.clock: Clock = clock or SystemClock()
         self.groups = {**CORE_FAULT_SERVICES, **groups}
         self.rng = random.Random(seed)
         self.rules: dict[str, FaultRule] = {}
@@ -256,9 +355,11 @@ class FaultEngine:
         return before - len(self.rules)
 
     def needs_addresses(self, service: str) -> bool:
-        """Whether a live rule for ``service`` matches on to/from (so the body must be read)."""
+        """Whether a live rule for ``service`` matches on to/from or keeps a window per sender
+        (so the body must be read)."""
         return any(
-            (r.spec.match.to or r.spec.match.from_) and self._covers(r.spec.service, service)
+            (r.spec.match.to or r.spec.match.from_ or getattr(r.spec.action, "per_sender", False))
+            and self._covers(r.spec.service, service)
             for r in self.rules.values()
             if not r.expired
         )
@@ -298,6 +399,14 @@ class FaultEngine:
             p = rule.spec.probability
             if p < 1 and rule.rng.random() >= p:
                 continue
+            if rule.windows is not None:
+                action = rule.spec.action
+                assert isinstance(action, RateLimitAction)
+                sender = (ctx.sender or "").strip().lower() if action.per_sender else ""
+                wait = rule.windows.admit((ctx.account, sender), self.clock.monotonic())
+                if wait is None:  # within the limit: counted, and served
+                    continue
+                ctx.retry_after = max(1, math.ceil(wait))
             rule.hits += 1
             self.fired += 1
             return rule

@@ -28,6 +28,7 @@ from fakeservices.core.faults import (
     FaultContext,
     FaultRule,
     MalformedAction,
+    RateLimitAction,
     TimeoutAction,
 )
 from fakeservices.core.registry import Endpoint
@@ -37,6 +38,7 @@ log = logging.getLogger("fakeservices.http")
 
 ADMIN_PREFIX = "/__admin"
 #: ``GET /`` describes the server (admin/discovery.py); like the admin API it is no fake's.
+#: ``POST /`` is (Amazon SES's query API), so it passes the gateway like any fake request.
 DISCOVERY_PATH = "/"
 #: Status recorded when the client went away before any response was sent (nginx's convention).
 CLIENT_CLOSED = 499
@@ -52,7 +54,11 @@ class ServiceGateway:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
-        if scope["type"] != "http" or path.startswith(ADMIN_PREFIX) or path == DISCOVERY_PATH:
+        if (
+            scope["type"] != "http"
+            or path.startswith(ADMIN_PREFIX)
+            or (path == DISCOVERY_PATH and scope["method"] != "POST")
+        ):
             await self.app(scope, receive, send)
             return
         runtime = self.runtime
@@ -92,9 +98,11 @@ class ServiceGateway:
             await send(message)
 
         try:
-            rule = None
+            rule, retry_after = None, 0
             if endpoint is not None and runtime.faults.rules:
-                rule, receive = await self._pick_fault(endpoint, account, scope, receive)
+                rule, retry_after, receive = await self._pick_fault(
+                    endpoint, account, scope, receive
+                )
             if endpoint is None or rule is None:
                 await self.app(scope, capture_receive, capture_send)
             else:
@@ -102,7 +110,7 @@ class ServiceGateway:
                 runtime.metrics.inc(
                     "fakeservices_faults_fired_total", service=service, type=rule.spec.action.type
                 )
-                await self._apply(rule, endpoint, scope, capture_receive, capture_send)
+                await self._apply(rule, retry_after, endpoint, scope, capture_receive, capture_send)
         finally:
             duration_ms = (time.perf_counter() - t0) * 1000
             fault = state.get("fault")
@@ -135,19 +143,21 @@ class ServiceGateway:
 
     async def _pick_fault(
         self, endpoint: Endpoint, account: str, scope: Scope, receive: Receive
-    ) -> tuple[FaultRule | None, Receive]:
-        """The rule that fires for this request, if any; reads the body only if a rule needs it."""
+    ) -> tuple[FaultRule | None, int, Receive]:
+        """The rule that fires for this request, if any, and its ``Retry-After`` (rate limits);
+        reads the body only if a rule needs it."""
         faults = self.runtime.faults
         ctx = FaultContext(endpoint.name, account, method=scope["method"], path=scope["path"])
         if faults.needs_addresses(endpoint.name):
             body, receive = await buffer_body(receive)
             sender, recipients = endpoint.addresses(Headers(scope=scope), body)
             ctx.sender, ctx.recipients = sender, tuple(recipients)
-        return faults.pick(ctx), receive
+        return faults.pick(ctx), ctx.retry_after, receive
 
     async def _apply(
         self,
         rule: FaultRule,
+        retry_after: int,
         endpoint: Endpoint,
         scope: Scope,
         receive: Receive,
@@ -155,7 +165,11 @@ class ServiceGateway:
     ) -> None:
         action = rule.spec.action
         runtime = self.runtime
-        if isinstance(action, DelayAction):
+        if isinstance(action, RateLimitAction):
+            response = endpoint.rate_limited(action.describe(retry_after), retry_after)
+            response.headers["Retry-After"] = str(retry_after)
+            await response(scope, receive, send)
+        elif isinstance(action, DelayAction):
             await runtime.hold(action.seconds(rule.rng))
             await self.app(scope, receive, send)
         elif isinstance(action, ErrorAction):

@@ -10,6 +10,7 @@ import base64
 import binascii
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -65,6 +66,67 @@ def basic_credentials(header: str | None) -> tuple[str, str] | None:
         return None
     user, sep, password = decoded.partition(":")
     return (user, password) if sep else None
+
+
+class BadSignature(ValueError):
+    """An AWS ``Authorization`` header that does not parse as Signature Version 4."""
+
+
+@dataclass(frozen=True, slots=True)
+class SigV4:
+    """The parts of an ``AWS4-HMAC-SHA256`` Authorization header (parsed, not verified)."""
+
+    access_key: str
+    date: str
+    region: str
+    service: str
+    signed_headers: tuple[str, ...]
+    signature: str
+
+
+_SIGV4_PART = re.compile(r"\s*(\w+)=([^,\s]*)\s*(?:,|$)")
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def sigv4(header: str) -> SigV4:
+    """Parse ``AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/ses/aws4_request,
+    SignedHeaders=host;x-amz-date, Signature=<64 hex>``; raise :class:`BadSignature` saying what
+    is missing or malformed. The access key id names the account; nothing is verified."""
+    algorithm, _, rest = header.strip().partition(" ")
+    if algorithm != "AWS4-HMAC-SHA256":
+        raise BadSignature(f"Unsupported AWS 'algorithm': '{algorithm}'")
+    parts = {k: v for k, v in _SIGV4_PART.findall(rest)}
+    missing = [k for k in ("Credential", "SignedHeaders", "Signature") if not parts.get(k)]
+    if missing:
+        raise BadSignature(
+            " ".join(f"Authorization header requires '{k}' parameter." for k in missing)
+        )
+    scope = parts["Credential"].split("/")
+    if len(scope) != 5 or scope[4] != "aws4_request" or not all(scope):
+        raise BadSignature(
+            "Credential should be scoped to a valid region and service, and end in "
+            f"'aws4_request', not '{parts['Credential']}'."
+        )
+    if not _HEX64.match(parts["Signature"]):
+        raise BadSignature("Signature should be 64 lowercase hexadecimal characters.")
+    return SigV4(
+        access_key=scope[0],
+        date=scope[1],
+        region=scope[2],
+        service=scope[3],
+        signed_headers=tuple(parts["SignedHeaders"].split(";")),
+        signature=parts["Signature"],
+    )
+
+
+def sigv4_access_key(header: str | None) -> str:
+    """The access key id of a well-formed SigV4 header ("" when absent or malformed)."""
+    if not header:
+        return ""
+    try:
+        return sigv4(header).access_key
+    except BadSignature:
+        return ""
 
 
 # -- bodies ------------------------------------------------------------------------------------

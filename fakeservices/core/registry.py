@@ -72,6 +72,11 @@ class Endpoint(Protocol):
         """The API's native error envelope for ``status`` (used by injected faults)."""
         ...
 
+    def rate_limited(self, message: str, retry_after: int) -> Response:
+        """The API's own refusal of a request over its rate limit (the ``rate_limit`` fault);
+        the gateway adds ``Retry-After: <retry_after>`` to it."""
+        ...
+
 
 class ServiceEndpoint:
     """The :class:`Endpoint` of a fake that is one API: its own methods, under ``name``."""
@@ -90,6 +95,9 @@ class ServiceEndpoint:
 
     def error_response(self, status: int, message: str) -> Response:
         return self.fake.error_response(self.name, status, message)
+
+    def rate_limited(self, message: str, retry_after: int) -> Response:
+        return self.fake.error_response(self.name, 429, message)
 
 
 class FakeService:

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from fakeservices.core.changes import ChangeFeed
+from fakeservices.core.clock import Clock, SystemClock
 from fakeservices.core.config import Config
 from fakeservices.core.faults import FaultEngine
 from fakeservices.core.journal import Journal
@@ -23,9 +24,18 @@ log = logging.getLogger("fakeservices")
 class Runtime:
     """Config, the shared stores and the loaded fakes of one server."""
 
-    def __init__(self, config: Config, services: tuple[str, ...] = BUILTIN_SERVICES) -> None:
+    def __init__(
+        self,
+        config: Config,
+        services: tuple[str, ...] = BUILTIN_SERVICES,
+        time: Clock | None = None,
+    ) -> None:
         self.config = config
+        #: The sequence every store item and change is numbered on.
         self.clock = SeqClock()
+        #: The clock every fake reads (Stripe timestamps, rate-limit windows); a test may pass a
+        #: ManualClock.
+        self.time: Clock = time or SystemClock()
         #: Every store change of this server, for waiters and the events stream.
         self.changes = ChangeFeed()
         self.journal = Journal(
@@ -44,7 +54,7 @@ class Runtime:
         groups: dict[str, tuple[str, ...]] = {}
         for service in self.services:
             groups.update(service.fault_groups())
-        self.faults = FaultEngine(config.fault_seed, groups)
+        self.faults = FaultEngine(config.fault_seed, groups, self.time)
 
     def new_store(self, name: str) -> Store[Any]:
         """A store capped by ``--max-messages`` on the shared clock, publishing to the feed."""

@@ -23,6 +23,7 @@ from fakeservices.core.faults import (
     DropAction,
     FaultContext,
     FaultRule,
+    RateLimitAction,
     SmtpReplyAction,
     SmtpStage,
     TimeoutAction,
@@ -112,6 +113,10 @@ class SmtpGateway:
         reply: str | None
         if isinstance(action, SmtpReplyAction):
             reply = action.reply()
+        elif isinstance(action, RateLimitAction):
+            reply = action.smtp_reply(ctx.retry_after)
+            if action.smtp_code == 421:  # 421: the server closes the channel after replying
+                asyncio.get_running_loop().call_soon(server.close_after_reply)
         elif isinstance(action, DelayAction):
             await self.runtime.hold(action.seconds(rule.rng))
             reply = None
@@ -305,6 +310,11 @@ class FakeSMTP(SMTP):
             for t in (task, closed):
                 t.cancel()
             await asyncio.gather(task, closed, return_exceptions=True)
+
+    def close_after_reply(self) -> None:
+        """Close the connection once what is queued (a 421 reply) is written."""
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.close()
 
     def abort(self) -> None:
         """Close at once, with a TCP RST."""

@@ -14,7 +14,10 @@ from fakeservices.email.mailgun import MailgunApi
 from fakeservices.email.model import Inbox, StoredEmail
 from fakeservices.email.postmark import PostmarkApi
 from fakeservices.email.provider import Provider
+from fakeservices.email.resend import ResendApi
 from fakeservices.email.sendgrid import SendGridApi
+from fakeservices.email.ses import SesV1Api
+from fakeservices.email.sesv2 import SesV2Api
 from fakeservices.email.smtp_inbox import SmtpInbox
 
 #: The HTTP send APIs, in the order their paths are tried. A new provider is one module with a
@@ -23,6 +26,9 @@ PROVIDERS: tuple[type[Provider], ...] = (
     SendGridApi,
     MailgunApi,
     PostmarkApi,
+    ResendApi,
+    SesV2Api,
+    SesV1Api,
 )
 
 #: The fault rule service name covering every provider (each can also be named alone).
@@ -38,7 +44,9 @@ class EmailService(FakeService):
         self.inbox = Inbox(store)
         self.smtp_handler = SmtpInbox(self.inbox)
         limit = runtime.config.max_message_bytes
-        self.providers: tuple[Provider, ...] = tuple(p(self.inbox, limit) for p in PROVIDERS)
+        self.providers: tuple[Provider, ...] = tuple(
+            p(self.inbox, limit, runtime.time) for p in PROVIDERS
+        )
         names = tuple(p.name for p in self.providers)
         self.admin = EmailAdmin(self.inbox, sources=("smtp", *names))
 
@@ -57,7 +65,7 @@ class EmailService(FakeService):
 
     def endpoint(self, method: str, path: str) -> Provider | None:
         for provider in self.providers:
-            if provider.serves(path):
+            if provider.serves(method, path):
                 return provider
         return None
 
@@ -71,6 +79,8 @@ class EmailService(FakeService):
 
     def reset(self, account: str | None) -> None:
         self.inbox.reset(account)
+        for provider in self.providers:
+            provider.reset(account)
 
 
 def create(runtime: Runtime) -> FakeService:

@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, compile_path
 
+from fakeservices.core.clock import Clock, SystemClock
 from fakeservices.core.http import BadJson, BodyTooLarge, read_body
 from fakeservices.email.model import Inbox
 
@@ -38,8 +39,10 @@ class SendError(Exception):
     """A request the provider refuses, rendered by :meth:`Provider.render` in its envelope.
 
     ``code`` is the provider's own error number where it has one (Postmark's ``ErrorCode``);
-    ``items`` are the individual problems where the provider lists several (SendGrid's
-    ``errors``). Without them the provider derives both from ``status`` and ``message``.
+    ``name`` its error name where it uses names (Resend's ``name``, SES's ``Code``); ``items``
+    are the individual problems where the provider lists several (SendGrid's ``errors``).
+    Without them the provider derives them from ``status`` and ``message``. ``headers`` are
+    added to the response (e.g. ``Retry-After``).
     """
 
     def __init__(
@@ -48,13 +51,17 @@ class SendError(Exception):
         message: str,
         *,
         code: int | None = None,
+        name: str | None = None,
         items: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.code = code
+        self.name = name
         self.items = items or []
+        self.headers = headers or {}
 
 
 class Provider(ABC):
@@ -62,20 +69,35 @@ class Provider(ABC):
 
     #: The journal service name, the fault rule service name and the stored mail's ``source``.
     name: ClassVar[str]
-    #: Path templates this provider serves (Starlette syntax), each taking ``POST``.
+    #: Path templates this provider serves (Starlette syntax), each taking ``POST`` unless
+    #: :attr:`methods` says otherwise.
     paths: ClassVar[tuple[str, ...]]
+    #: The methods of the paths that take something else than ``POST`` (e.g. a ``GET`` read).
+    methods: ClassVar[dict[str, tuple[str, ...]]] = {}
+    #: Whether only the methods of a path belong to this provider (a path shared with another
+    #: route, like ``/``); otherwise every method of its paths is the provider's (and the router
+    #: answers the ones it does not take with 405).
+    strict_methods: ClassVar[bool] = False
 
-    def __init__(self, inbox: Inbox, max_bytes: int) -> None:
+    def __init__(self, inbox: Inbox, max_bytes: int, clock: Clock | None = None) -> None:
         self.inbox = inbox
         self.max_bytes = max_bytes
-        self._patterns = [compile_path(p)[0] for p in self.paths]
+        #: The runtime's clock (idempotency windows and the like), never ``time`` directly.
+        self.clock: Clock = clock or SystemClock()
+        self._patterns = [(compile_path(p)[0], self.methods_of(p)) for p in self.paths]
+
+    def methods_of(self, path: str) -> tuple[str, ...]:
+        return self.methods.get(path, ("POST",))
 
     # -- the endpoint the gateway sees -------------------------------------------------------
-    def serves(self, path: str) -> bool:
-        """Whether ``path`` is one of this provider's (a trailing slash, which the router
+    def serves(self, method: str, path: str) -> bool:
+        """Whether ``method path`` is one of this provider's (a trailing slash, which the router
         redirects, counts too)."""
         bare = path.removesuffix("/") or "/"
-        return any(p.match(path) or p.match(bare) for p in self._patterns)
+        return any(
+            (p.match(path) or p.match(bare)) and (not self.strict_methods or method in methods)
+            for p, methods in self._patterns
+        )
 
     @abstractmethod
     def account_of(self, headers: Headers, path: str) -> str:
@@ -89,9 +111,18 @@ class Provider(ABC):
     def render(self, error: SendError) -> Response:
         """``error`` in this provider's error envelope."""
 
+    def reset(self, account: str | None) -> None:
+        """Forget what the provider holds beside the inbox (templates, idempotency keys), for
+        everyone or one account. Most hold nothing."""
+        return
+
     def error_response(self, status: int, message: str) -> Response:
         """The native error for ``status`` (what an injected fault answers)."""
         return self.render(SendError(status, message))
+
+    def rate_limited(self, message: str, retry_after: int) -> Response:
+        """The provider's answer past its rate limit: its 429 unless it says otherwise."""
+        return self.error_response(429, message)
 
     # -- request plumbing --------------------------------------------------------------------
     @abstractmethod
@@ -112,7 +143,10 @@ class Provider(ABC):
 
     def routes(self) -> list[BaseRoute]:
         handlers = self.handlers()
-        return [Route(path, self.guard(handlers[path]), methods=["POST"]) for path in self.paths]
+        return [
+            Route(path, self.guard(handlers[path]), methods=list(self.methods_of(path)))
+            for path in self.paths
+        ]
 
     def guard(self, handler: Handler) -> Handler:
         """Render what ``handler`` raises in the provider's envelope; the server keeps serving."""
@@ -121,7 +155,9 @@ class Provider(ABC):
             try:
                 return await handler(request)
             except SendError as error:
-                return self.render(error)
+                response = self.render(error)
+                response.headers.update(error.headers)
+                return response
             except BodyTooLarge:
                 return self.render(self.too_large())
             except BadJson as error:

@@ -56,7 +56,7 @@ class StripeService(FakeService):
         super().__init__(runtime)
         config = runtime.config
         self.event_store: Store[StripeEvent] = runtime.new_store("stripe_events")
-        self.accounts = Accounts(config.max_accounts, config.max_stripe_objects)
+        self.accounts = Accounts(config.max_accounts, config.max_stripe_objects, runtime.time)
         accounts = self.accounts
         self.dispatcher = WebhookDispatcher(
             lambda: runtime.outbound, lambda key, kind: targets(accounts, key, kind)

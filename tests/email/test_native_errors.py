@@ -40,7 +40,7 @@ def test_native_error_envelopes(fake: EmailService) -> None:
 
 def test_fault_groups_and_request_addresses(fake: EmailService) -> None:
     groups = fake.fault_groups()
-    assert groups["email-http"] == ("sendgrid", "mailgun", "postmark")
+    assert groups["email-http"] == ("sendgrid", "mailgun", "postmark", "resend", "sesv2", "ses")
     assert groups["postmark"] == ("postmark",)
     sg_body = json.dumps(
         {
