@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.datastructures import Headers
@@ -55,6 +56,9 @@ class StripeService(FakeService):
 
     def stores(self) -> dict[str, Store[Any]]:
         return {"stripe_events": self.event_store}
+
+    def event_views(self) -> dict[str, Callable[[Any], dict[str, Any]]]:
+        return {"stripe_events": StripeEvent.to_json}
 
     def counted(self) -> dict[str, Counted]:
         return {"stripe_accounts": self.model}
