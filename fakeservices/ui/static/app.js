@@ -214,7 +214,10 @@
       if (!data.has_more) break;
     }
     // What the stream delivered while the pages were read is newer than the last page.
-    for (const [id, item] of state.lists[name]) if (!items.has(id) && item.seq > after) items.set(id, item);
+    for (const [id, item] of state.lists[name]) {
+      const mine = !state.account || item.account === state.account;
+      if (mine && !items.has(id) && item.seq > after) items.set(id, item);
+    }
     trim(items);
     state.lists[name] = items;
     renderList(name);
@@ -299,7 +302,8 @@
     const pane = document.querySelector(`[data-detail="${name}"]`);
     const spec = name === "stripe" ? { detail: stripeDetail } : LISTS[name];
     const node = await spec.detail(item);
-    if (state.selected[name] === item.id) pane.replaceChildren(node);
+    const id = name === "stripe" ? item.resource.id : item.id;
+    if (state.selected[name] === id) pane.replaceChildren(node);
   }
 
   // Arrow keys move between the rows of a list; Enter or Space (a button) opens one.
@@ -451,12 +455,12 @@
   async function loadStripe() {
     const kinds = await api("stripe/objects", { query: scoped([["limit", 1]]) });
     state.stripeKinds = kinds.kinds;
-    const select = document.getElementById("stripe-kind");
+    const kindSelect = document.getElementById("stripe-kind");
     const names = Object.keys(kinds.kinds).sort();
     if (!names.includes(state.stripeKind) && state.stripeKind !== STRIPE_EVENTS) {
       state.stripeKind = names.includes("payment_intent") ? "payment_intent" : names[0] || STRIPE_EVENTS;
     }
-    select.replaceChildren(
+    kindSelect.replaceChildren(
       ...names.map((k) => h("option", { value: k, selected: k === state.stripeKind }, `${k} (${kinds.kinds[k]})`)),
       h("option", { value: STRIPE_EVENTS, selected: state.stripeKind === STRIPE_EVENTS }, "Events"));
     let rows;
@@ -621,9 +625,9 @@
   }
 
   function renderAccounts() {
-    const select = document.getElementById("account");
+    const accountSelect = document.getElementById("account");
     const label = (a) => (a === "default" ? "default (SMTP without AUTH)" : a);
-    select.replaceChildren(h("option", { value: "" }, "All accounts"),
+    accountSelect.replaceChildren(h("option", { value: "" }, "All accounts"),
       ...[...state.accounts].sort().map((a) => h("option", { value: a, selected: a === state.account }, label(a))));
   }
 
@@ -723,6 +727,7 @@
       else u.searchParams.delete("account");
       history.replaceState(null, "", u);
       state.selected = {};
+      for (const name of Object.keys(LISTS)) state.lists[name] = new Map();
       document.querySelectorAll(".detail[data-detail]").forEach((d) => d.replaceChildren());
       connect();
       guarded(loadAll);
