@@ -355,6 +355,7 @@ def test_sms_stripe_3ds_webhooks_and_journal(ui: UiPage, server: EmbeddedServer)
     delivery.first.click()
     attempts = page.locator("[data-detail=webhooks] tbody").last
     expect(attempts).to_contain_text("404")  # the fake's own 404 answered each attempt
+    expect(attempts).to_contain_text("No route for POST /no-such-hook")  # its answer, kept
     expect(page.locator("[data-detail=webhooks]")).to_contain_text("Stripe-Signature")
     shot(page, "webhooks")
     page.get_by_role("link", name="Requests").click()
