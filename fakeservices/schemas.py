@@ -103,6 +103,8 @@ class Attempt(_Model):
     status: int | None
     error: str | None
     duration_ms: float
+    #: The start of the receiver's answer (2048 characters at most; None when none came).
+    response: str | None = None
 
 
 class WebhookDelivery(_Model):

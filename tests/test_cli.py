@@ -115,6 +115,27 @@ def test_signals_stop_both_listeners_within_two_seconds(
             httpx.get(f"{http_url}/__admin/health", timeout=2)
 
 
+def test_sigterm_with_an_events_stream_open_stops_within_two_seconds() -> None:
+    with serve("--http-port", "0", "--smtp-port", "0") as (proc, banner):
+        http_url, _, _ = urls(banner)
+        host, port = http_url.removeprefix("http://").rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=10) as raw:
+            raw.sendall(b"GET /__admin/events HTTP/1.1\r\nHost: x\r\n\r\n")
+            head = b""
+            while b"fakeservices events" not in head:  # the stream is open and subscribed
+                chunk = raw.recv(4096)
+                assert chunk, head
+                head += chunk
+            t0 = time.monotonic()
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=5) == 0
+            assert time.monotonic() - t0 < 2.0
+            rest = b""
+            while chunk := raw.recv(4096):
+                rest += chunk
+            assert rest.endswith(b"0\r\n\r\n")  # the stream was ended, not cut
+
+
 def test_environment_variables_and_config_file(tmp_path: Path) -> None:
     cfg = tmp_path / "fs.toml"
     cfg.write_text('max-messages = 7\nhttp_port = 1\nlog_level = "warning"\n')

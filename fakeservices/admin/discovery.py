@@ -1,16 +1,17 @@
 """Discovery: ``GET /`` says what this server is and how to point each SDK at it; ``GET /__admin/``
-lists the admin endpoints. Both answer JSON (curl, scripts) or, to a browser, a small HTML page
-(:mod:`fakeservices.admin.index_page`, which the web UI will replace)."""
+lists the admin endpoints. Both answer JSON (curl, scripts); to a browser, ``/`` redirects to the
+web UI (which shows the same index) and ``/__admin/`` is a small HTML page
+(:mod:`fakeservices.admin.index_page`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from fakeservices import __version__
-from fakeservices.admin.index_page import admin_index_html, root_index_html
+from fakeservices.admin.index_page import admin_index_html
 from fakeservices.core.runtime import Runtime
 
 #: What each fake is and how its SDKs are pointed at ``{url}`` (docs in docs/<name>.md).
@@ -43,6 +44,7 @@ FAKES: dict[str, dict[str, Any]] = {
 }
 
 ADMIN_LINKS = {
+    "ui": "/__admin/ui/",
     "index": "/__admin/",
     "docs": "/__admin/docs",
     "openapi": "/__admin/openapi.json",
@@ -54,6 +56,8 @@ ADMIN_LINKS = {
     "stripe_events": "/__admin/stripe/events",
     "faults": "/__admin/faults",
     "metrics": "/__admin/metrics",
+    "events": "/__admin/events",
+    "accounts": "/__admin/accounts",
 }
 
 
@@ -99,10 +103,10 @@ class Discovery:
         }
 
     async def root(self, request: Request) -> Response:
-        index = self.index_json(request)
         if wants_html(request):
-            return HTMLResponse(root_index_html(index))
-        return JSONResponse(index)
+            # Relative, so a path prefix or port mapping in front of the server is kept.
+            return RedirectResponse("__admin/ui/", status_code=307)
+        return JSONResponse(self.index_json(request))
 
     async def admin_index(self, request: Request) -> Response:
         url = str(request.base_url).rstrip("/")
@@ -114,6 +118,7 @@ class Discovery:
         index = {
             "name": "fakeservices admin API",
             "version": __version__,
+            "ui": f"{url}/__admin/ui/",
             "docs": f"{url}/__admin/docs",
             "openapi": f"{url}/__admin/openapi.json",
             "endpoints": endpoints,

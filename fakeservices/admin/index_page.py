@@ -1,4 +1,4 @@
-"""The small HTML pages a browser gets at ``/`` and ``/__admin/`` (the web UI replaces these).
+"""The small HTML page a browser gets at ``/__admin/``: every admin endpoint (``/`` is the web UI).
 
 Plain HTML, no script, nothing loaded from elsewhere; every value is escaped.
 """
@@ -26,26 +26,6 @@ def _link(url: str) -> str:
     return f'<a href="{escape(url)}">{escape(url)}</a>'
 
 
-def root_index_html(index: dict[str, Any]) -> str:
-    """``GET /`` for a browser: the same as the JSON index, readable."""
-    parts = [
-        f"<h1>fakeservices {escape(index['version'])}</h1>",
-        f"<p>HTTP fakes and admin API at {_link(index['base_url'])}; SMTP at "
-        f"<code>{escape(index['smtp']['url'])}</code>.</p>",
-        "<h2>Fakes</h2>",
-    ]
-    for fake in index["fakes"]:
-        rows = "".join(
-            f"<tr><th>{escape(sdk)}</th><td><code>{escape(setting)}</code></td></tr>"
-            for sdk, setting in fake["sdks"].items()
-        )
-        parts.append(f"<h3>{escape(fake['title'])}</h3><table>{rows}</table>")
-    parts.append("<h2>Admin</h2><ul>")
-    parts += [f"<li>{escape(name)}: {_link(url)}</li>" for name, url in index["admin"].items()]
-    parts.append("</ul>")
-    return _page("fakeservices", "".join(parts))
-
-
 def admin_index_html(index: dict[str, Any]) -> str:
     """``GET /__admin/`` for a browser: every admin endpoint, with links to the docs."""
     rows = "".join(
@@ -55,6 +35,7 @@ def admin_index_html(index: dict[str, Any]) -> str:
     )
     body = (
         f"<h1>{escape(index['name'])} {escape(index['version'])}</h1>"
+        f"<p>The web UI: {_link(index['ui'])}</p>"
         f"<p>Rendered docs: {_link(index['docs'])}; OpenAPI: {_link(index['openapi'])}</p>"
         f"<table>{rows}</table>"
     )

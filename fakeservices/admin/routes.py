@@ -10,8 +10,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from fakeservices import __version__
+from fakeservices import __version__, ui
+from fakeservices.admin.accounts import Accounts
 from fakeservices.admin.discovery import Discovery
+from fakeservices.admin.events import Events
 from fakeservices.admin.faults import FaultRoutes
 from fakeservices.core.errors import bad_param
 from fakeservices.core.journal import JournalEntry, entry_filter, status_matcher
@@ -66,6 +68,7 @@ class AdminCore:
             filters=journal_filters,
             to_json=JournalEntry.to_json,
             summary=journal_summary,
+            brief=JournalEntry.head_json,
             filter_params=[
                 Param("service", description="stripe, sms, smtp, sendgrid, mailgun, postmark..."),
                 Param("method", description="HTTP method (or DATA for SMTP)"),
@@ -180,7 +183,12 @@ class AdminCore:
         doc.add("GET", "/__admin/openapi.json", "This document")
         doc.add("GET", "/__admin/docs", "This document, rendered", schema=text, response_type=html)
         doc.add("GET", "/__admin/", "Every admin endpoint (HTML for a browser)")
-        doc.add("GET", "/", "What this server serves and how to point each SDK at it")
+        doc.add(
+            "GET",
+            "/",
+            "What this server serves and how to point each SDK at it (a browser is sent to the "
+            "web UI)",
+        )
         return [
             Route("/", discovery.admin_index, methods=["GET"]),
             Route("/docs", self.docs, methods=["GET"]),
@@ -192,4 +200,7 @@ class AdminCore:
             *self.requests.routes(doc),
             *self.deliveries.routes(doc),
             *FaultRoutes(self.runtime.faults).routes(doc),
+            *Events(self.runtime).routes(doc),
+            *Accounts(self.runtime).routes(doc),
+            *ui.routes(doc),
         ]

@@ -65,7 +65,7 @@ class Subscription:
         feed: ChangeFeed,
         maxsize: int,
         stores: Collection[str] | None,
-        account: str | None,
+        accounts: Collection[str] | None,
         kinds: Collection[ChangeKind] | None,
     ) -> None:
         if maxsize < 1:
@@ -73,7 +73,8 @@ class Subscription:
         self.feed = feed
         self.maxsize = maxsize
         self.stores = frozenset(stores) if stores is not None else None
-        self.account = account
+        #: Only changes of these accounts (and changes of no account: resets of everything).
+        self.accounts = frozenset(accounts) if accounts else None
         self.kinds = frozenset(kinds) if kinds is not None else None
         #: Set when the queue overflowed; the queue was emptied and the feed forgot this one.
         self.dropped = False
@@ -90,9 +91,9 @@ class Subscription:
             return False
         if self.kinds is not None and change.kind not in self.kinds:
             return False
-        if self.account is None or change.account is None:
+        if self.accounts is None or change.account is None:
             return True
-        return change.account == self.account
+        return change.account in self.accounts
 
     def offer(self, change: Change) -> None:
         if self.dropped or self.closed or not self.wants(change):
@@ -188,9 +189,15 @@ class ChangeFeed:
         stores: Collection[str] | None = None,
         account: str | None = None,
         kinds: Collection[ChangeKind] | None = None,
+        accounts: Collection[str] | None = None,
     ) -> Subscription:
-        """A bounded queue of the changes matching the filters, from now on."""
-        sub = Subscription(self, maxsize, stores, account, kinds)
+        """A bounded queue of the changes matching the filters, from now on.
+
+        ``account`` (one) and ``accounts`` (several) together name the accounts wanted; neither
+        means every account.
+        """
+        wanted = {*(accounts or ()), *((account,) if account is not None else ())}
+        sub = Subscription(self, maxsize, stores, wanted or None, kinds)
         self._subscriptions[sub] = None
         if len(self._subscriptions) == 1:
             self._everywhere.append(self._fan_out)

@@ -44,6 +44,10 @@ class Config(BaseModel):
     # Outbound webhooks/callbacks: attempts per delivery and the first retry's delay (doubling).
     delivery_attempts: int = Field(4, ge=1, le=20)
     delivery_backoff_seconds: float = Field(0.2, ge=0, le=600)
+    # /__admin/events: seconds between heartbeat comments, and the changes a client may fall
+    # behind by before it is dropped.
+    events_heartbeat_seconds: float = Field(15.0, gt=0, le=3600)
+    events_buffer: int = Field(1000, ge=1, le=1_000_000)
 
 
 # (option name, FAKESERVICES_* variable) for every CLI option that maps onto a Config field.

@@ -11,6 +11,12 @@ per sliding window of ``per_seconds`` (per account, or per account and sender) a
 the ones past that, telling the caller (through :attr:`FaultContext.retry_after`) when the window
 lets the next one through. Its windows are read on the engine's injected
 :class:`~fakeservices.core.clock.Clock`.
+
+The rules are published on the runtime's change feed like a store's items, as store ``faults``:
+``insert`` (a rule added), ``update`` (a rule fired: the change's item is a :class:`FaultFired`
+naming the request, its account the request's), ``delete`` and ``reset``, each with the next
+``seq`` of the shared clock. So the events stream and the web UI follow faults with no second
+mechanism.
 """
 
 from __future__ import annotations
@@ -21,12 +27,13 @@ import math
 import random
 import time
 from collections import OrderedDict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from fakeservices.core.changes import Change, ChangeFeed, ChangeKind
 from fakeservices.core.clock import Clock, SystemClock, rfc3339
 
 SmtpStage = Literal["connect", "ehlo", "mail", "rcpt", "data"]
@@ -305,17 +312,56 @@ class FaultContext:
     retry_after: int = 0
 
 
+@dataclass(slots=True, eq=False)
+class FaultFired:
+    """A rule that fired, and where: the item of a ``faults`` ``update`` change."""
+
+    rule: FaultRule
+    ctx: FaultContext
+    at: float = field(default_factory=time.time)
+
+    def to_json(self) -> dict[str, Any]:
+        ctx = self.ctx
+        return {
+            "rule": self.rule.to_json(),
+            "service": ctx.service,
+            "account": ctx.account,
+            "method": ctx.method or None,
+            "path": ctx.path or None,
+            "stage": ctx.stage,
+            "at": rfc3339(self.at),
+        }
+
+
+#: The store name fault rules are published under on the change feed.
+FEED_STORE = "faults"
+
+
 class FaultEngine:
     def __init__(
-        self, seed: int | None, groups: dict[str, tuple[str, ...]], clock: Clock | None = None
+        self,
+        seed: int | None,
+        groups: dict[str, tuple[str, ...]],
+        feed: ChangeFeed | None = None,
+        seq: Callable[[], int] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         """``groups`` maps each rule service name to the journal service names it covers;
-        ``clock`` is what rate-limit windows are measured on (the real clock by default)."""
+        ``feed`` and ``seq`` (the shared clock's ``next``) publish the rules' changes; ``clock``
+        is what rate-limit windows are measured on (the real clock by default)."""
         self.clock: Clock = clock or SystemClock()
         self.groups = {**CORE_FAULT_SERVICES, **groups}
         self.rng = random.Random(seed)
         self.rules: dict[str, FaultRule] = {}
         self.fired = 0
+        self.feed = feed
+        self._seq = seq if seq is not None else itertools.count(1).__next__
+
+    def _publish(
+        self, kind: ChangeKind, rule_id: str | None, account: str | None, item: object = None
+    ) -> None:
+        if self.feed is not None and self.feed.listening(FEED_STORE):
+            self.feed.publish(Change(self._seq(), FEED_STORE, kind, rule_id, account, item))
 
     @property
     def services(self) -> tuple[str, ...]:
@@ -337,13 +383,18 @@ class FaultEngine:
         rng = random.Random(spec.seed) if spec.seed is not None else self.rng
         rule = FaultRule(spec, rng)
         self.rules[rule.id] = rule
+        self._publish("insert", rule.id, spec.match.account, rule)
         return rule
 
     def get(self, rule_id: str) -> FaultRule | None:
         return self.rules.get(rule_id)
 
     def delete(self, rule_id: str) -> bool:
-        return self.rules.pop(rule_id, None) is not None
+        rule = self.rules.pop(rule_id, None)
+        if rule is None:
+            return False
+        self._publish("delete", rule.id, rule.spec.match.account, rule)
+        return True
 
     def reset(self, account: str | None = None) -> int:
         """Remove every rule, or the rules that match only ``account``."""
@@ -352,6 +403,7 @@ class FaultEngine:
             self.rules.clear()
         else:
             self.rules = {k: r for k, r in self.rules.items() if r.spec.match.account != account}
+        self._publish("reset", None, account)
         return before - len(self.rules)
 
     def needs_addresses(self, service: str) -> bool:
@@ -409,5 +461,6 @@ class FaultEngine:
                 ctx.retry_after = max(1, math.ceil(wait))
             rule.hits += 1
             self.fired += 1
+            self._publish("update", rule.id, ctx.account, FaultFired(rule, ctx))
             return rule
         return None

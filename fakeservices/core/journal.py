@@ -61,6 +61,13 @@ class JournalEntry:
             "detail": self.detail,
         }
 
+    def head_json(self) -> dict[str, Any]:
+        """The entry without its bodies (lists and the events stream; read those one by one)."""
+        data = self.to_json()
+        for key in ("request_body", "response_body", "detail"):
+            del data[key]
+        return data
+
     def summary(self) -> str:
         fault = f" fault={self.fault['type']}" if self.fault else ""
         return f"{self.service} {self.method} {self.path} -> {self.status}{fault}"

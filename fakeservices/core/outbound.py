@@ -29,12 +29,18 @@ _ids = itertools.count(1)
 DeliveryState = Literal["pending", "delivered", "failed"]
 
 
+#: Characters of a receiver's answer kept on each attempt.
+RESPONSE_CHARS = 2048
+
+
 @dataclass(slots=True)
 class Attempt:
     at: float
     status: int | None
     error: str | None
     duration_ms: float
+    #: The start of the receiver's answer (None when none came).
+    response: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -42,6 +48,7 @@ class Attempt:
             "status": self.status,
             "error": self.error,
             "duration_ms": round(self.duration_ms, 3),
+            "response": self.response,
         }
 
 
@@ -156,16 +163,19 @@ class Outbound:
             t0 = time.perf_counter()
             status: int | None = None
             error: str | None = None
+            answer: str | None = None
             try:
                 response = await self.client().post(
                     delivery.url, content=delivery.body, headers=delivery.headers
                 )
                 status = response.status_code
+                answer = response.content[: RESPONSE_CHARS * 4].decode("utf-8", "replace")
+                answer = answer[:RESPONSE_CHARS]
             except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
                 # Every failure is recorded as an attempt; none may kill the delivery task.
                 error = f"{type(exc).__name__}: {exc}"
             delivery.attempts.append(
-                Attempt(started, status, error, (time.perf_counter() - t0) * 1000)
+                Attempt(started, status, error, (time.perf_counter() - t0) * 1000, answer)
             )
             if status is not None and 200 <= status < 300:
                 delivery.state = "delivered"

@@ -139,6 +139,11 @@ class FakeService:
         """Other bounded collections health reports (beside :meth:`stores`), by public name."""
         return {}
 
+    def event_views(self) -> dict[str, Callable[[Any], dict[str, Any]]]:
+        """How ``/__admin/events`` shows an item of each of :meth:`stores` (by store name); a
+        store without a view is announced by id alone."""
+        return {}
+
     def reset(self, account: str | None) -> None:
         """Forget everything (or everything of one account)."""
 

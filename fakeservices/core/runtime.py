@@ -54,7 +54,9 @@ class Runtime:
         groups: dict[str, tuple[str, ...]] = {}
         for service in self.services:
             groups.update(service.fault_groups())
-        self.faults = FaultEngine(config.fault_seed, groups, self.time)
+        self.faults = FaultEngine(
+            config.fault_seed, groups, self.changes, self.clock.next, self.time
+        )
 
     def new_store(self, name: str) -> Store[Any]:
         """A store capped by ``--max-messages`` on the shared clock, publishing to the feed."""

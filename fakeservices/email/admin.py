@@ -7,6 +7,7 @@ lists the heads alone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from starlette.requests import Request
@@ -19,6 +20,17 @@ from fakeservices.core.query import Query
 from fakeservices.core.readback import Readback
 from fakeservices.email.mime import attachment_bytes
 from fakeservices.email.model import Inbox, StoredEmail, email_filter, off_loop
+
+#: The policy of a mail's HTML as the web UI frames it: no script, no form, no plugin, no remote
+#: content (its own inline images excepted); ``sandbox`` also applies when it is opened alone.
+HTML_CSP = (
+    "default-src 'none'; script-src 'none'; object-src 'none'; form-action 'none'; "
+    "base-uri 'none'; style-src 'unsafe-inline'; font-src data:; img-src {img}; "
+    "frame-ancestors 'self'; sandbox"
+)
+LOCAL_IMAGES = "'self' data:"
+REMOTE_IMAGES = "'self' data: http: https:"
+_CID = re.compile(r"""(["'(])cid:([^"')\s]+)""", re.IGNORECASE)
 
 
 def _filters(sources: tuple[str, ...]) -> Callable[[Query], Callable[[StoredEmail], bool] | None]:
@@ -110,6 +122,39 @@ class EmailAdmin:
         data = await off_loop(message.size, lambda: attachment_bytes(message.raw, info))
         return Response(data, media_type=info.content_type, headers=headers)
 
+    async def html(self, request: Request) -> Response:
+        """The HTML part alone, with a policy that blocks scripts, forms and remote images."""
+        q = Query(request.query_params)
+        account = q.text("account")
+        remote = q.choice("remote_images", ("0", "1")) == "1"
+        q.done()
+        email_id = request.path_params["id"]
+        message = self.inbox.get(email_id, account)
+        if message is None:
+            raise AdminError(404, "not_found", f"No email with id {email_id!r}")
+        await parse_bodies([message])
+        body = message.body()
+        if body.html is None:
+            raise AdminError(404, "not_found", f"Email {email_id!r} has no HTML part")
+        # Inline images (cid:...) point at the mail's own attachments, relative to this URL.
+        cids = {a.content_id.strip("<>"): n for n, a in enumerate(body.attachments) if a.content_id}
+
+        def inline(m: re.Match[str]) -> str:
+            n = cids.get(m.group(2))
+            return m.group(0) if n is None else f"{m.group(1)}attachments/{n}"
+
+        page = _CID.sub(inline, body.html) if cids else body.html
+        csp = HTML_CSP.format(img=REMOTE_IMAGES if remote else LOCAL_IMAGES)
+        return Response(
+            page,
+            media_type="text/html; charset=utf-8",
+            headers={
+                "Content-Security-Policy": csp,
+                "X-Content-Type-Options": "nosniff",
+                "Referrer-Policy": "no-referrer",
+            },
+        )
+
     def routes(self, doc: ApiDoc) -> list[BaseRoute]:
         routes = self.readback.routes(doc)
         path_id = Param("id", location="path")
@@ -132,9 +177,21 @@ class EmailAdmin:
             schema={"type": "string", "format": "binary"},
             response_type="application/octet-stream",
         )
+        doc.add(
+            "GET",
+            "/__admin/emails/{id}/html",
+            "The HTML part, under a Content-Security-Policy that blocks scripts, forms and "
+            "remote images (remote_images=1 allows images from anywhere); cid: images are "
+            "served from the attachments",
+            [path_id, account, Param("remote_images", description="1 to load remote images")],
+            {200: "text/html", 404: "No such email, or it has no HTML part"},
+            schema={"type": "string"},
+            response_type="text/html",
+        )
         # After the readback routes: "/emails/wait" must win over "/emails/{id}".
         return [
             *routes,
+            Route("/emails/{id}/html", self.html, methods=["GET"]),
             Route("/emails/{id}/raw", self.raw, methods=["GET"]),
             Route("/emails/{id}/attachments/{n}", self.attachment, methods=["GET"]),
         ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.routing import BaseRoute
@@ -76,6 +77,10 @@ class EmailService(FakeService):
 
     def stores(self) -> dict[str, Store[Any]]:
         return {"emails": self.inbox.store}
+
+    def event_views(self) -> dict[str, Callable[[Any], dict[str, Any]]]:
+        # The head only: announcing a mail must not parse its body.
+        return {"emails": StoredEmail.head_json}
 
     def reset(self, account: str | None) -> None:
         self.inbox.reset(account)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -16,6 +17,7 @@ from fakeservices.sms.admin import SendNow, sms_readback
 from fakeservices.sms.errors import for_status
 from fakeservices.sms.lifecycle import Lifecycle
 from fakeservices.sms.model import Message, SmsModel
+from fakeservices.sms.render import admin_json
 from fakeservices.sms.wire import FORM_TYPE, PREFIX, SmsWire
 
 _ACCOUNTS = f"{PREFIX}/Accounts/"
@@ -63,6 +65,9 @@ class SmsService(FakeService):
 
     def stores(self) -> dict[str, Store[Any]]:
         return {"sms": self.store}
+
+    def event_views(self) -> dict[str, Callable[[Any], dict[str, Any]]]:
+        return {"sms": admin_json}
 
     def reset(self, account: str | None) -> None:
         self.model.reset(account)

@@ -17,6 +17,7 @@ from fakeservices.core.query import Query
 from fakeservices.core.readback import Readback
 from fakeservices.core.runtime import Runtime
 from fakeservices.core.store import Store
+from fakeservices.stripe.admin_objects import StripeObjects
 from fakeservices.stripe.events import StripeEvent
 from fakeservices.stripe.model import StripeModel
 
@@ -116,6 +117,7 @@ class StripeAdmin:
         return [
             *self.deliveries.routes(doc),
             *self.events.routes(doc),
+            *StripeObjects(self.model).routes(doc),
             Route("/stripe/payment_intents/{id}/authenticate", self.authenticate, methods=["POST"]),
             Route("/stripe/setup_intents/{id}/authenticate", self.authenticate, methods=["POST"]),
         ]

@@ -84,6 +84,9 @@ class StripeService(FakeService):
     def stores(self) -> dict[str, Store[Any]]:
         return {"stripe_events": self.event_store}
 
+    def event_views(self) -> dict[str, Callable[[Any], dict[str, Any]]]:
+        return {"stripe_events": StripeEvent.to_json}
+
     def counted(self) -> dict[str, Counted]:
         return {"stripe_accounts": self.accounts, "stripe_objects": self.accounts.objects}
 
