@@ -34,6 +34,7 @@ from fakeservices.stripe.model.payment_methods import PaymentMethods
 from fakeservices.stripe.model.refunds import Refunds
 from fakeservices.stripe.model.resource import Endpoint, Page, Resource
 from fakeservices.stripe.model.setup_intents import SetupIntents
+from fakeservices.stripe.model.sources import CustomerSources
 from fakeservices.stripe.model.tokens import Tokens
 from fakeservices.stripe.model.webhook_endpoints import WebhookEndpoints
 
@@ -52,7 +53,8 @@ class StripeModel:
         self.balance = serve(Balance(accounts))
         self.tokens = serve(Tokens(accounts))
         self.payment_methods = serve(PaymentMethods(accounts, emit))
-        self.customers = serve(Customers(accounts, emit, self.payment_methods))
+        self.sources = serve(CustomerSources(accounts, emit))
+        self.customers = serve(Customers(accounts, emit, self.payment_methods, self.sources))
         self.payment_intents = serve(
             PaymentIntents(accounts, emit, self.payment_methods, self.balance)
         )
