@@ -54,6 +54,10 @@ MSG_CONTENT_ORDER = (
     "and at the beginning of the content array."
 )
 MSG_SANDBOX = "The sandbox mode enable param should be a boolean value."
+#: As real SendGrid answers an inline attachment without ``content_id`` (field
+#: ``attachments.N.content_id``), seen in an application's captured error.
+MSG_INLINE_CONTENT_ID = "The content_id parameter is required if disposition = 'inline'."
+ANCHOR_CONTENT_ID = "message.attachments.content_id"
 
 ErrorItem = dict[str, Any]
 
@@ -299,6 +303,7 @@ def build(data: dict[str, Any]) -> tuple[bool, list[Outgoing]]:
     elif data.get("reply_to_list") is not None:
         reply = v.mailboxes(data.get("reply_to_list"), "reply_to_list", "reply_to_list")
 
+    _schema_types(v, data)
     settings = v.obj(data.get("mail_settings"), "mail_settings", "message.mail_settings")
     sandbox = False
     sandbox_mode = settings.get("sandbox_mode")
@@ -354,6 +359,30 @@ def build(data: dict[str, Any]) -> tuple[bool, list[Outgoing]]:
             )
         )
     return sandbox, messages
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _schema_types(v: _Validator, data: dict[str, Any]) -> None:
+    """The types SendGrid's published schema gives the scalar fields not checked elsewhere."""
+    for name, anchor in (("batch_id", "message.batch_id"), ("ip_pool_name", "message.ip_pools")):
+        v.string(data.get(name), name, anchor)
+    send_at = data.get("send_at")
+    if send_at is not None and not _is_int(send_at):
+        v.errors.append(_bad_type("integer", send_at, "send_at", "message.send_at"))
+    plist = data.get("personalizations")
+    for i, p in enumerate(plist if isinstance(plist, list) else []):
+        at = p.get("send_at") if isinstance(p, dict) else None
+        if at is not None and not _is_int(at):
+            field = f"personalizations.{i}.send_at"
+            v.errors.append(_bad_type("integer", at, field, "message.personalizations.send_at"))
+    asm = data.get("asm")
+    if asm is not None:
+        group = v.obj(asm, "asm", "message.asm").get("group_id")
+        if isinstance(asm, dict) and not _is_int(group):
+            v.errors.append(_bad_type("integer", group, "asm.group_id", "message.asm.group_id"))
 
 
 def _content(
@@ -444,8 +473,13 @@ def _attachments(v: _Validator, value: Any) -> list[OutAttachment]:
                 )
             )
         content_id = att.get("content_id")
+        if disposition == "inline" and not (isinstance(content_id, str) and content_id):
+            # the SendGrid Node SDK's own type spells it contentId and sends that unchanged
+            v.errors.append(item(MSG_INLINE_CONTENT_ID, f"{field}.content_id", ANCHOR_CONTENT_ID))
+        ctype = att.get("type")
+        if ctype is not None and not isinstance(ctype, str):
+            v.errors.append(_bad_type("string", ctype, f"{field}.type", "message.attachments.type"))
         if data is not None and isinstance(filename, str) and filename:
-            ctype = att.get("type")
             found.append(
                 OutAttachment(
                     data=data,

@@ -69,7 +69,7 @@ class _Expansion:
                 "property_expansion_max_depth",
             )
         head, rest = path[0], path[1:]
-        if obj.get("object") == "list" and head == "data":
+        if obj.get("object") in ("list", "search_result") and head == "data":
             if rest:
                 for item in obj["data"]:
                     self.expand(item, rest, depth)

@@ -36,6 +36,7 @@ from fakeservices.stripe.model import (
     Ctx,
     IdemRecord,
     Page,
+    SearchPage,
     StripeModel,
 )
 from fakeservices.stripe.objects import clone, request_log_url
@@ -308,10 +309,25 @@ class StripeWire:
             await self.runtime.hold(ctx.delay)
         return self.response(200, json_bytes(rendered), req_id, request), True
 
-    def render(self, result: Obj | Page, expands: list[str], ctx: Ctx, path: str) -> Obj:
-        """The JSON body: an object or a list envelope, copied, then ``expand[]`` applied."""
-        if isinstance(result, Page):
-            out: Obj = {
+    def render(
+        self, result: Obj | Page | SearchPage, expands: list[str], ctx: Ctx, path: str
+    ) -> Obj:
+        """The JSON body: an object, a list or a search envelope, copied, then ``expand[]``
+        applied (``total_count`` is the search envelope's own expansion)."""
+        out: Obj
+        if isinstance(result, SearchPage):
+            out = {
+                "object": "search_result",
+                "data": [clone(o) for o in result.items],
+                "has_more": result.has_more,
+                "next_page": result.next_page,
+                "url": path,
+            }
+            if "total_count" in expands:
+                out["total_count"] = result.total_count
+                expands = [e for e in expands if e != "total_count"]
+        elif isinstance(result, Page):
+            out = {
                 "object": "list",
                 "data": [clone(o) for o in result.items],
                 "has_more": result.has_more,

@@ -338,8 +338,8 @@ UNRECOGNIZED = "Please see https://stripe.com/docs or we can help at https://sup
         (lambda c: c.v1.products.list(), "GET: /v1/products"),
         # a fixed segment is never taken for an id (no "No such payment_intent: 'search'")
         (
-            lambda c: c.v1.payment_intents.search(params={"query": "status:'succeeded'"}),
-            "GET: /v1/payment_intents/search",
+            lambda c: c.raw_request("get", "/v1/refunds/search", query="status:'succeeded'"),
+            "GET: /v1/refunds/search",
         ),
         # an id segment holding control characters is not an id
         (lambda c: c.v1.charges.retrieve("\r\nX"), "GET: /v1/charges/\r\nX"),

@@ -32,8 +32,10 @@ from fakeservices.stripe.model.events import EventReader, Events
 from fakeservices.stripe.model.payment_intents import PaymentIntents
 from fakeservices.stripe.model.payment_methods import PaymentMethods
 from fakeservices.stripe.model.refunds import Refunds
-from fakeservices.stripe.model.resource import Endpoint, Page, Resource
+from fakeservices.stripe.model.resource import Endpoint, Page, Resource, SearchPage
+from fakeservices.stripe.model.searches import Searches
 from fakeservices.stripe.model.setup_intents import SetupIntents
+from fakeservices.stripe.model.sources import CustomerSources
 from fakeservices.stripe.model.tokens import Tokens
 from fakeservices.stripe.model.webhook_endpoints import WebhookEndpoints
 
@@ -52,7 +54,8 @@ class StripeModel:
         self.balance = serve(Balance(accounts))
         self.tokens = serve(Tokens(accounts))
         self.payment_methods = serve(PaymentMethods(accounts, emit))
-        self.customers = serve(Customers(accounts, emit, self.payment_methods))
+        self.sources = serve(CustomerSources(accounts, emit))
+        self.customers = serve(Customers(accounts, emit, self.payment_methods, self.sources))
         self.payment_intents = serve(
             PaymentIntents(accounts, emit, self.payment_methods, self.balance)
         )
@@ -63,6 +66,7 @@ class StripeModel:
         self.setup_intents = serve(SetupIntents(accounts, emit, self.payment_methods))
         self.webhook_endpoints = serve(WebhookEndpoints(accounts))
         self.events = serve(Events(events))
+        self.searches = serve(Searches(accounts))
 
     def _serve(self, resource: R) -> R:
         self.resources.append(resource)
@@ -89,5 +93,6 @@ __all__ = [
     "Obj",
     "Page",
     "Resource",
+    "SearchPage",
     "StripeModel",
 ]

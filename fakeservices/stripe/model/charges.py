@@ -22,6 +22,7 @@ from fakeservices.stripe.model.emitter import Emitter
 from fakeservices.stripe.model.payment_intents import PaymentIntents
 from fakeservices.stripe.model.refunds import CREATE_FOR_CHARGE, Refunds
 from fakeservices.stripe.model.resource import Page, Resource, endpoint, fields
+from fakeservices.stripe.model.sources import no_linked_source
 from fakeservices.stripe.objects import clone
 
 CREATE = P.Obj(
@@ -110,6 +111,8 @@ class Charges(Resource):
             raise invalid("Must provide source or customer.", None, "parameter_missing")
         existing = acct.objects.get(source_id)
         if existing is not None and existing["object"] == "card":
+            if cus_id is not None and existing.get("customer") != cus_id:
+                raise no_linked_source(cus_id, source_id, "source", 400)
             spec = acct.specs[source_id]
             card = existing
         else:

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 from fakeservices.stripe import objects
 from fakeservices.stripe import params as P
-from fakeservices.stripe.model.accounts import Account, Accounts, Ctx, Obj
-from fakeservices.stripe.model.card_data import card_check, peek_spec, token_spec
+from fakeservices.stripe.model.accounts import Accounts, Ctx, Obj
+from fakeservices.stripe.model.card_data import card_check, peek_spec
 from fakeservices.stripe.model.checks import get, list_of, merge_metadata, retrieve
 from fakeservices.stripe.model.emitter import Emitter
 from fakeservices.stripe.model.payment_methods import PaymentMethods
 from fakeservices.stripe.model.resource import Page, Resource, endpoint, fields
+from fakeservices.stripe.model.sources import CustomerSources, source_of
 from fakeservices.stripe.objects import clone
 
 FIELDS: dict[str, P.Field] = {
@@ -55,17 +56,7 @@ class Customers(Resource):
     accounts: Accounts
     emit: Emitter
     payment_methods: PaymentMethods
-
-    def _add_source(self, ctx: Ctx, acct: Account, cus: Obj, source: str) -> Obj:
-        spec = token_spec(acct, source, "source")
-        card_check(spec)
-        m, y = objects.default_expiry(ctx.now())
-        card = objects.legacy_card(spec, m, y, cus["id"])
-        card["cvc_check"] = "pass"
-        acct.put(card)
-        acct.specs[card["id"]] = spec
-        cus["default_source"] = card["id"]
-        return card
+    sources: CustomerSources
 
     @endpoint("POST", "/v1/customers", CREATE)
     def create(self, ctx: Ctx, p: Obj) -> Obj:
@@ -83,7 +74,7 @@ class Customers(Resource):
             cus["invoice_settings"].update(p["invoice_settings"])
         acct.put(cus)
         if p.get("source") is not None:
-            self._add_source(ctx, acct, cus, p["source"])
+            self.sources.attach(ctx, acct, cus, p["source"])
         self.emit(ctx, "customer.created", cus)
         if pm is not None:
             pm["customer"] = cus["id"]
@@ -112,14 +103,22 @@ class Customers(Resource):
             elif key == "default_source":
                 previous[key] = cus[key]
                 if value is not None:
-                    get(acct, value, "card", "source", "default_source", 400)
+                    source_of(acct, cus, value, "default_source", 400)
                 cus[key] = value
             else:
                 previous[key] = cus.get(key)
                 cus[key] = value
         if p.get("source") is not None:
-            previous["default_source"] = cus["default_source"]
-            self._add_source(ctx, acct, cus, p["source"])
+            # Stripe: the new card becomes the default and the old default is deleted.
+            old = cus["default_source"]
+            peeked = peek_spec(acct, p["source"], None)
+            if peeked is not None:
+                card_check(peeked)
+            if old is not None and old in acct.objects:
+                self.sources.detach(ctx, acct, cus, acct.objects[old])
+            previous["default_source"] = old
+            card = self.sources.attach(ctx, acct, cus, p["source"])
+            cus["default_source"] = card["id"]
         self.emit(ctx, "customer.updated", cus, previous)
         return cus
 

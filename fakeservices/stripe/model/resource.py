@@ -70,6 +70,18 @@ class Page:
     has_more: bool
 
 
+@dataclass
+class SearchPage:
+    """One page of a search endpoint; the wire renders Stripe's ``search_result`` envelope."""
+
+    items: list[Obj]
+    has_more: bool
+    #: the ``page`` cursor of the next page (None on the last)
+    next_page: str | None
+    #: every match, rendered only when ``expand[]=total_count``
+    total_count: int
+
+
 class Resource:
     """Base of the resource classes: collects the endpoints its handlers declare."""
 
