@@ -267,6 +267,30 @@ def test_a_fault_added_in_the_form_fails_the_next_smtp_send(
     expect(page.locator("#fault-error")).to_contain_text("does not apply to smtp")
 
 
+def test_a_rate_limit_added_in_the_form_refuses_the_mail_past_the_limit(
+    ui: UiPage, server: EmbeddedServer
+) -> None:
+    user = f"fs-ui-{token()}"
+    page = ui.open("/__admin/ui/#faults")
+    form = page.locator("#fault-form")
+    form.get_by_label("Service").select_option("smtp")
+    form.get_by_label("Action").select_option("rate_limit")
+    form.get_by_label("Limit", exact=True).fill("1")
+    form.get_by_label("Per seconds").fill("3600")
+    form.get_by_label("SMTP answer").select_option("451")
+    form.get_by_label("Match account").fill(user)
+    form.get_by_role("button", name="Add rule").click()
+    rule = page.locator("[data-list=faults] li", has_text=user)
+    expect(rule).to_contain_text("smtp: rate_limit 1 per 3600 s")
+    send_mail(server, "first within the limit", user=user)
+    with pytest.raises(smtplib.SMTPSenderRefused) as refused:  # refused at MAIL FROM
+        send_mail(server, "second past the limit", user=user)
+    assert refused.value.smtp_code == 451
+    expect(rule).to_contain_text("1 hit")
+    rule.get_by_role("button", name="Remove rule").click()
+    expect(rule).to_have_count(0)
+
+
 def test_the_account_switcher_hides_other_accounts_and_keys_move_through_lists(
     ui: UiPage, server: EmbeddedServer
 ) -> None:

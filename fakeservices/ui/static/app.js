@@ -542,7 +542,7 @@
     list.replaceChildren(...data.data.map((rule) => h("li", { class: "rule" },
       h("div", { class: "row", tabindex: "0", "data-id": rule.id },
         h("span", { class: "line1" },
-          h("span", { class: "title" }, `${rule.service}: ${rule.action.type}${rule.action.status ? ` ${rule.action.status}` : ""}${rule.action.code ? ` ${rule.action.code}` : ""}`),
+          h("span", { class: "title" }, `${rule.service}: ${rule.action.type}${rule.action.status ? ` ${rule.action.status}` : ""}${rule.action.code ? ` ${rule.action.code}` : ""}${rule.action.type === "rate_limit" ? ` ${rule.action.limit} per ${rule.action.per_seconds} s` : ""}`),
           rule.expired ? badge("expired", "bad") : badge(`${rule.hits} hit${rule.hits === 1 ? "" : "s"}`, rule.hits ? "warn" : "")),
         h("span", { class: "line2" }, rule.id, " ",
           Object.entries(rule.match || {}).map(([k, v]) => `${k}=${v}`).join(" ") || "matches everything",
@@ -559,7 +559,7 @@
     setCount("faults", data.data.length);
   }
 
-  const STAGED = ["smtp_reply", "delay", "timeout", "drop"];
+  const STAGED = ["smtp_reply", "delay", "timeout", "drop", "rate_limit"];
 
   function faultFormFields() {
     const form = document.getElementById("fault-form");
@@ -580,6 +580,12 @@
       action.code = Number(f.code.value);
       if (f.enhanced.value) action.enhanced = f.enhanced.value;
       if (f.message.value) action.message = f.message.value;
+    }
+    if (type === "rate_limit") {
+      action.limit = Number(f.limit.value);
+      action.per_seconds = Number(f.per_seconds.value);
+      action.smtp_code = Number(f.smtp_code.value);
+      if (f.per_sender.checked) action.per_sender = true;
     }
     if (STAGED.includes(type) && f.stage.value) action.stage = f.stage.value;
     const match = {};
