@@ -26,7 +26,7 @@ SENDGRID_TYPE_OVERRIDES: dict[tuple[str, str], tuple[dict[str, object], str]] = 
         {"type": "string", "nullable": True},
         "The spec says `help` is an object; real responses send a documentation URL string or "
         "null, e.g. `http://sendgrid.com/docs/API_Reference/Web_API_v3/Mail/errors.html"
-        "#message.from` (captured responses in /work/shared/reference/sms-and-email.md §B1, "
+        "#message.from` (captured real responses gathered for this project, "
         "and sendgrid-python's own error tests).",
     ),
 }

@@ -1,4 +1,4 @@
-// The shop's integration tests, written the way seed-integration-testing.md recommends: real
+// The shop's integration tests: real
 // components (HTTP, the real SDKs) talking to fakeservices, no mocks. Each scenario takes the test's
 // context (`t`: fresh credentials, read-back scoped to them; `shop()`: the running app) and is
 // registered by both runners: shop.test.js (node:test) and ../jest/shop.test.js (jest).
