@@ -31,6 +31,8 @@ from fakeservices.stripe.model.emitter import Emitter, EventSink
 from fakeservices.stripe.model.events import EventReader, Events
 from fakeservices.stripe.model.payment_intents import PaymentIntents
 from fakeservices.stripe.model.payment_methods import PaymentMethods
+from fakeservices.stripe.model.prices import Prices
+from fakeservices.stripe.model.products import Products
 from fakeservices.stripe.model.refunds import Refunds
 from fakeservices.stripe.model.resource import Endpoint, Page, Resource
 from fakeservices.stripe.model.setup_intents import SetupIntents
@@ -62,6 +64,8 @@ class StripeModel:
         )
         self.setup_intents = serve(SetupIntents(accounts, emit, self.payment_methods))
         self.webhook_endpoints = serve(WebhookEndpoints(accounts))
+        self.products = serve(Products(accounts, emit))
+        self.prices = serve(Prices(accounts, emit))
         self.events = serve(Events(events))
 
     def _serve(self, resource: R) -> R:
