@@ -26,6 +26,7 @@ from fakeservices.stripe.model.accounts import (
 )
 from fakeservices.stripe.model.balance import Balance
 from fakeservices.stripe.model.charges import Charges
+from fakeservices.stripe.model.checkout_sessions import CheckoutSessions
 from fakeservices.stripe.model.customers import Customers
 from fakeservices.stripe.model.emitter import Emitter, EventSink
 from fakeservices.stripe.model.events import EventReader, Events
@@ -66,6 +67,11 @@ class StripeModel:
         self.webhook_endpoints = serve(WebhookEndpoints(accounts))
         self.products = serve(Products(accounts, emit))
         self.prices = serve(Prices(accounts, emit))
+        self.checkout_sessions = serve(
+            CheckoutSessions(
+                accounts, emit, self.customers, self.payment_intents, self.setup_intents
+            )
+        )
         self.events = serve(Events(events))
 
     def _serve(self, resource: R) -> R:
@@ -79,8 +85,11 @@ class StripeModel:
         if intent is None:
             raise no_such("intent", intent_id)
         if intent["object"] == "setup_intent":
-            return self.setup_intents.authenticate(ctx, acct, intent, succeed)
-        return self.payment_intents.authenticate(ctx, acct, intent, succeed)
+            result = self.setup_intents.authenticate(ctx, acct, intent, succeed)
+        else:
+            result = self.payment_intents.authenticate(ctx, acct, intent, succeed)
+        self.checkout_sessions.settled(ctx, acct, result)
+        return result
 
 
 __all__ = [
