@@ -18,6 +18,7 @@ from fakeservices.client import AsyncFakeServices, FakeServices, FakeServicesErr
 from fakeservices.core.clock import ManualClock
 from fakeservices.server import EmbeddedServer
 from fakeservices.stripe.model import Accounts, Obj, StripeModel
+from tests.conformance.stripe_schema import stripe_schema
 from tests.stripe.conftest import Receiver
 
 
@@ -451,3 +452,28 @@ async def test_the_async_client_completes_and_expires(
         done = await fake.complete_checkout(first.id, payment_method="pm_card_visa")
         gone = await fake.expire_checkout(second.id)
     assert done["status"] == "complete" and gone["status"] == "expired"
+
+
+def test_the_conformance_check_covers_the_new_objects(
+    client: stripe.StripeClient, price: stripe.Price, server: EmbeddedServer, key: str
+) -> None:
+    """Product, Price, Checkout Session and LineItem are each checked against the spec (a
+    stray key in any of them is found), so the recorder keeps every test of them honest."""
+    schema = stripe_schema()
+    cs = _payment(client, price)
+    auth = (key, "")
+    bodies = {
+        "product": httpx.get(f"{server.url}/v1/products/{price.product}", auth=auth).json(),
+        "price": httpx.get(f"{server.url}/v1/prices/{price.id}", auth=auth).json(),
+        "checkout.session": httpx.get(
+            f"{server.url}/v1/checkout/sessions/{cs.id}", auth=auth
+        ).json(),
+        "item": httpx.get(
+            f"{server.url}/v1/checkout/sessions/{cs.id}/line_items", auth=auth
+        ).json()["data"][0],
+    }
+    for kind, body in bodies.items():
+        assert body["object"] == kind
+        assert schema.validate_response(body) == [], kind
+        [stray] = schema.validate_response({**body, "colour": "red"})
+        assert stray.key == "colour", kind
