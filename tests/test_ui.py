@@ -291,6 +291,57 @@ def test_a_rate_limit_added_in_the_form_refuses_the_mail_past_the_limit(
     expect(rule).to_have_count(0)
 
 
+def test_checkout_sessions_are_completed_and_expired_from_the_stripe_view(
+    ui: UiPage, server: EmbeddedServer
+) -> None:
+    key = f"sk_test_ui{token()}"
+    sc = stripe.StripeClient(key, base_addresses={"api": server.url}, max_network_retries=0)
+
+    def session(amount: int) -> str:
+        created = sc.v1.checkout.sessions.create(
+            params={
+                "mode": "payment",
+                "success_url": "https://shop.test/ok",
+                "line_items": [
+                    {
+                        "price_data": {
+                            "currency": "usd",
+                            "unit_amount": amount,
+                            "product_data": {"name": "Mug"},
+                        },
+                        "quantity": 1,
+                    }
+                ],
+            }
+        )
+        return str(created.id)
+
+    paid, expired = session(1234), session(4321)
+    page = ui.open()
+    page.get_by_role("link", name="Stripe").click()
+    page.get_by_label("Account", exact=True).select_option(key)
+    page.get_by_label("Show").select_option("checkout.session")
+    row = page.locator("[data-list=stripe] .row", has_text=paid)
+    expect(row).to_contain_text("open")
+    row.click()
+    detail = page.locator("[data-detail=stripe]")
+    # A declined card shows Stripe's message and leaves the session open, as the hosted page does.
+    detail.get_by_label("Test card").select_option("pm_card_visa_chargeDeclined")
+    detail.get_by_role("button", name="Complete checkout").click()
+    expect(page.locator("#error")).to_contain_text("Your card was declined")
+    expect(row).to_contain_text("open")
+    detail.get_by_label("Test card").select_option("pm_card_visa")
+    detail.get_by_role("button", name="Complete checkout").click()
+    expect(row).to_contain_text("complete")
+    assert sc.v1.checkout.sessions.retrieve(paid).payment_status == "paid"
+
+    other = page.locator("[data-list=stripe] .row", has_text=expired)
+    other.click()
+    detail.get_by_role("button", name="Expire checkout").click()
+    expect(other).to_contain_text("expired")
+    assert sc.v1.checkout.sessions.retrieve(expired).status == "expired"
+
+
 def test_the_account_switcher_hides_other_accounts_and_keys_move_through_lists(
     ui: UiPage, server: EmbeddedServer
 ) -> None:

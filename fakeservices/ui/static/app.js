@@ -510,6 +510,14 @@
     ];
   }
 
+  // Test cards the Checkout shortcut offers (POST /__admin/stripe/checkout/sessions/{id}/complete).
+  const CHECKOUT_CARDS = [
+    ["pm_card_visa", "Visa 4242 (succeeds)"],
+    ["pm_card_visa_chargeDeclined", "Generic decline"],
+    ["pm_card_visa_chargeDeclinedInsufficientFunds", "Insufficient funds"],
+    ["pm_card_mastercard", "Mastercard (succeeds)"],
+  ];
+
   function stripeDetail(r) {
     const o = r.resource;
     const actions = [];
@@ -525,6 +533,24 @@
       actions.push(
         h("button", { type: "button", class: "primary", onclick: () => auth("succeed") }, "Complete 3D Secure"),
         h("button", { type: "button", class: "danger", onclick: () => auth("fail") }, "Fail 3D Secure"));
+    }
+    if (o.object === "checkout.session" && o.status === "open") {
+      const card = h("select", { name: "checkout-card" },
+        ...CHECKOUT_CARDS.map(([value, text]) => h("option", { value }, text)));
+      const post = (verb, body) => guarded(async () => {
+        const path = `stripe/checkout/sessions/${encodeURIComponent(o.id)}/${verb}`;
+        r.resource = await api(path, { method: "POST", query: [["account", r.account]], body });
+        await loadStripe();
+      });
+      actions.push(
+        h("label", {}, "Test card ", card),
+        h("button", { type: "button", class: "primary",
+          onclick: () => post("complete", { payment_method: card.value }) }, "Complete checkout"),
+        h("button", { type: "button", class: "danger", onclick: () => post("expire", {}) },
+          "Expire checkout"));
+      if (o.url) {
+        actions.push(h("a", { href: o.url, target: "_blank", rel: "noopener" }, "Open the hosted page"));
+      }
     }
     return h("div", {},
       h("h3", {}, o.object === "event" ? o.type : `${o.object} ${o.id}`),
