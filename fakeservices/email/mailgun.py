@@ -125,6 +125,9 @@ def _maybe_json(value: str | None) -> Any:
 class MailgunApi(Provider):
     name = "mailgun"
     paths = (PATH,)
+    #: Everything under ``/v3/{domain}/`` (a domain has a dot, which keeps SendGrid's
+    #: ``/v3/mail/...`` apart).
+    prefixes = (r"^/v3/[^/]+\.[^/]+(/|$)",)
 
     def account_of(self, headers: Headers, path: str) -> str:
         creds = basic_credentials(headers.get("authorization"))

@@ -161,6 +161,7 @@ def _attachments(value: Any) -> list[OutAttachment]:
 class PostmarkApi(Provider):
     name = "postmark"
     paths = ("/email", "/email/batch")
+    prefixes = (r"^/email(/|$)",)
 
     def account_of(self, headers: Headers, path: str) -> str:
         return (headers.get(TOKEN_HEADER) or "").strip()

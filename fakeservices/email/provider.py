@@ -17,8 +17,10 @@ Adding a provider is one module with one :class:`Provider` subclass, plus its li
 from __future__ import annotations
 
 import logging
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
+from http import HTTPStatus
 from typing import Any, ClassVar
 
 from starlette.datastructures import Headers
@@ -64,18 +66,25 @@ class Provider(ABC):
     name: ClassVar[str]
     #: Path templates this provider serves (Starlette syntax), each taking ``POST``.
     paths: ClassVar[tuple[str, ...]]
+    #: Regular expressions of the paths under this provider's API that it answers even where
+    #: no route takes them: 404 (or 405 for a wrong method on one of :attr:`paths`) in its own
+    #: envelope (:meth:`not_routed`) rather than the admin API's.
+    prefixes: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, inbox: Inbox, max_bytes: int) -> None:
         self.inbox = inbox
         self.max_bytes = max_bytes
         self._patterns = [compile_path(p)[0] for p in self.paths]
+        self._prefixes = [re.compile(p) for p in self.prefixes]
 
     # -- the endpoint the gateway sees -------------------------------------------------------
     def serves(self, path: str) -> bool:
         """Whether ``path`` is one of this provider's (a trailing slash, which the router
-        redirects, counts too)."""
+        redirects, counts too), or under one of its :attr:`prefixes`."""
         bare = path.removesuffix("/") or "/"
-        return any(p.match(path) or p.match(bare) for p in self._patterns)
+        return any(p.match(path) or p.match(bare) for p in self._patterns) or any(
+            p.match(path) for p in self._prefixes
+        )
 
     @abstractmethod
     def account_of(self, headers: Headers, path: str) -> str:
@@ -92,6 +101,15 @@ class Provider(ABC):
     def error_response(self, status: int, message: str) -> Response:
         """The native error for ``status`` (what an injected fault answers)."""
         return self.render(SendError(status, message))
+
+    def not_routed(self, status: int, method: str, path: str) -> Response:
+        """404 / 405 / 500 under this provider's paths, in its envelope (:meth:`routing_error`)."""
+        return self.render(self.routing_error(status, method, path))
+
+    def routing_error(self, status: int, method: str, path: str) -> SendError:
+        """The provider's error for an unknown path (404), a wrong method (405) or a bug (500);
+        providers with texts of their own override this."""
+        return SendError(status, HTTPStatus(status).phrase)
 
     # -- request plumbing --------------------------------------------------------------------
     @abstractmethod
@@ -128,6 +146,6 @@ class Provider(ABC):
                 return self.render(self.bad_json(error))
             except Exception:
                 log.exception("%s handler failed on %s", self.name, request.url.path)
-                return self.render(SendError(500, "Internal Server Error"))
+                return self.not_routed(500, request.method, request.url.path)
 
         return run

@@ -151,6 +151,9 @@ class _Validator:
 class SendGridApi(Provider):
     name = "sendgrid"
     paths = (PATH,)
+    #: The Mail Send family (``/v3/mail/send``, ``/v3/mail/batch``...); other ``/v3`` paths are
+    #: shared with Mailgun's URL space and left to the admin API's 404.
+    prefixes = (r"^/v3/mail(/|$)",)
 
     def account_of(self, headers: Headers, path: str) -> str:
         return bearer_token(headers.get("authorization"))
@@ -163,6 +166,11 @@ class SendGridApi(Provider):
 
     def too_large(self) -> SendError:
         return SendError(413, MSG_TOO_LARGE)
+
+    def routing_error(self, status: int, method: str, path: str) -> SendError:
+        """SendGrid's lower-case texts (``{"errors": [{"message": "resource not found"}]}``)."""
+        text = {404: "resource not found", 405: "method not allowed"}.get(status)
+        return SendError(status, text) if text else super().routing_error(status, method, path)
 
     def handlers(self) -> dict[str, Handler]:
         return {PATH: self.send}

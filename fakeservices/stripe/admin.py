@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from fakeservices.core.errors import AdminError, bad_param
+from fakeservices.core.errors import AdminError, bad_param, json_body
 from fakeservices.core.openapi import Param
 from fakeservices.core.outbound import Delivery, delivery_filters
 from fakeservices.core.query import Query
@@ -68,11 +67,7 @@ class StripeAdmin:
         q = Query(request.query_params)
         account = q.text("account")
         q.done()
-        raw = await request.body()
-        try:
-            body = json.loads(raw) if raw.strip() else {}
-        except json.JSONDecodeError as exc:
-            raise AdminError(400, "invalid_json", f"Body is not JSON: {exc}") from None
+        body = await json_body(request, empty={})
         if not isinstance(body, dict):
             raise AdminError(400, "invalid_json", "Body must be a JSON object")
         outcome = body.get("outcome", "succeed")

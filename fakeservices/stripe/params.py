@@ -117,7 +117,7 @@ class Int(Field):
 
     def check(self, value: Any, path: tuple[str, ...]) -> Any:
         name = encode_name(path)
-        # ASCII digits only: ``\d`` would take ``١٠٠`` (Arabic-Indic), which Stripe refuses.
+        # ASCII digits only: ``\d`` would take Arabic-Indic digits too, which Stripe refuses.
         if not isinstance(value, str) or not _INTEGER.fullmatch(value):
             raise invalid_integer(name, _show(value))
         n = int(value)

@@ -19,6 +19,9 @@ from fakeservices.server import EmbeddedServer
 from fakeservices.stripe import params as P
 from fakeservices.stripe.params import MAX_DEPTH, FormError, decode_form
 
+#: 100 in Arabic-Indic digits (U+0661 U+0660 U+0660).
+ARABIC_100 = "\u0661\u0660\u0660"
+
 
 def post(server: EmbeddedServer, key: str, path: str, body: bytes | str) -> httpx.Response:
     return httpx.post(
@@ -48,9 +51,7 @@ def test_metadata_nested_500_levels_is_a_stripe_400(server: EmbeddedServer, key:
     assert f"nested more than {MAX_DEPTH} levels deep" in err["message"]
 
 
-def test_deep_nesting_in_the_query_string_is_a_stripe_400(
-    server: EmbeddedServer, key: str
-) -> None:
+def test_deep_nesting_in_the_query_string_is_a_stripe_400(server: EmbeddedServer, key: str) -> None:
     r = httpx.get(
         f"{server.url}/v1/customers?" + "expand" + "[0]" * 2000 + "=x",
         headers={"Authorization": f"Bearer {key}"},
@@ -70,12 +71,15 @@ def test_nesting_at_the_limit_reaches_the_schema(server: EmbeddedServer, key: st
 def test_arabic_indic_digits_are_parameter_invalid_integer(
     client: stripe.StripeClient, server: EmbeddedServer, key: str
 ) -> None:
-    r = post(server, key, "/v1/payment_intents", urlencode({"amount": "١٠٠", "currency": "usd"}))
+    r = post(
+        server, key, "/v1/payment_intents", urlencode({"amount": ARABIC_100, "currency": "usd"})
+    )
     err = assert_stripe_400(r, code="parameter_invalid_integer")
     assert err["param"] == "amount"
-    assert err["message"] == "Invalid integer: ١٠٠"
+    assert err["message"] == f"Invalid integer: {ARABIC_100}"
+    five_hundred: Any = "\u0665\u0660\u0660"
     with pytest.raises(stripe.InvalidRequestError) as info:
-        client.v1.payment_intents.create(params={"amount": "٥٠٠", "currency": "usd"})  # type: ignore[typeddict-item]
+        client.v1.payment_intents.create(params={"amount": five_hundred, "currency": "usd"})
     assert info.value.code == "parameter_invalid_integer"
 
 
