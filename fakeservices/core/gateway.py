@@ -21,6 +21,7 @@ from fakeservices.core.disconnect import (
     reset_connection,
     until_disconnect,
 )
+from fakeservices.core.errors import admin_error
 from fakeservices.core.faults import (
     DelayAction,
     DropAction,
@@ -30,7 +31,6 @@ from fakeservices.core.faults import (
     MalformedAction,
     TimeoutAction,
 )
-from fakeservices.core.errors import admin_error
 from fakeservices.core.registry import Endpoint, default_reason
 from fakeservices.core.runtime import Runtime
 
