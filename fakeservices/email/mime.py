@@ -28,7 +28,7 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from typing import Any
 
-from fakeservices.email.model import AttachmentInfo, MailBody, MailHead
+from fakeservices.email.model import HEADER_WEIGHT, AttachmentInfo, MailBody, MailHead
 
 _ADDRESS_HEADERS = ("from", "to", "cc", "bcc", "reply-to")
 #: The headers :func:`parse_head` reads.
@@ -242,7 +242,7 @@ class RawContent:
 
     @property
     def size_hint(self) -> int:
-        return len(self._raw)
+        return len(self._raw) + HEADER_WEIGHT * header_end(self._raw)
 
     @property
     def parsed(self) -> bool:

@@ -21,7 +21,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -29,11 +29,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, compile_path
 
 from fakeservices.core.http import BadJson, BodyTooLarge, read_body
-from fakeservices.email.model import Inbox
+from fakeservices.email.model import REQUEST_OFFLOAD_BYTES, Inbox, off_loop
 
 log = logging.getLogger("fakeservices.email")
 
 Handler = Callable[[Request], Awaitable[Response]]
+R = TypeVar("R")
 
 
 class SendError(Exception):
@@ -127,6 +128,13 @@ class Provider(ABC):
     async def body(self, request: Request) -> bytes:
         """The request body, bounded by ``--max-message-bytes`` (raises :class:`BodyTooLarge`)."""
         return await read_body(request, self.max_bytes)
+
+    @staticmethod
+    async def validate(body: bytes, work: Callable[[], R]) -> R:
+        """``work()``: parsing and validating ``body`` (may raise :class:`SendError`), in a worker
+        thread when the body is over :data:`~fakeservices.email.model.REQUEST_OFFLOAD_BYTES`, so
+        a long address list never holds the event loop. Storing stays on the loop."""
+        return await off_loop(len(body), work, REQUEST_OFFLOAD_BYTES)
 
     def routes(self) -> list[BaseRoute]:
         handlers = self.handlers()

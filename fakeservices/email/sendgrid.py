@@ -175,15 +175,18 @@ class SendGridApi(Provider):
     def handlers(self) -> dict[str, Handler]:
         return {PATH: self.send}
 
+    def _build(self, body: bytes) -> tuple[bool, list[Outgoing]]:
+        data = loads(body, max_bytes=self.max_bytes)
+        if not isinstance(data, dict):
+            raise self.bad_json(BadJson("not a JSON object"))
+        return build(data)
+
     async def send(self, request: Request) -> Response:
         key = bearer_token(request.headers.get("authorization"))
         if not key:
             raise SendError(401, MSG_UNAUTHORIZED)
         body = await self.body(request)
-        data = loads(body, max_bytes=self.max_bytes)
-        if not isinstance(data, dict):
-            raise self.bad_json(BadJson("not a JSON object"))
-        sandbox, messages = build(data)
+        sandbox, messages = await self.validate(body, lambda: self._build(body))
         if sandbox:
             return Response(status_code=200)
         message_id = token(16)[:22]
