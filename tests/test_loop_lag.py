@@ -8,15 +8,19 @@ again) against a server of its own, then asserts the probe's worst lateness sinc
 
 Why the bound cannot flake and still catches the bug: the goal is under 50 ms, and on an idle
 machine the worst gap here is tens of milliseconds (heavy parses run in worker threads, which
-hand the GIL back every 5 ms); but CI shares two cores with other jobs, and a starved loop
-thread can wait on the OS scheduler too. One second is 20 times the goal, far above what
-scheduling noise adds, and still well below the multi-second stall any of these inputs causes
-when its work runs on the loop.
+hand the GIL back every 5 ms). But CI shares two cores with other jobs, and there a worker
+thread's GIL hand-offs can keep the loop waiting far longer (1.4-1.8 s measured at load 8), so
+no fixed wall-clock bound is safe. The bound is therefore the larger of 1 s and half the wall
+time of the shortest heavy step (the SMTP delivery, the read-back that parses it): work done on
+the loop makes the worst gap about as long as its step (6.1 s measured, over 90% of it), while
+work in a thread leaves it a small fraction of the step however slow the machine is, since the
+step stretches with the same starvation.
 """
 
 from __future__ import annotations
 
 import smtplib
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -78,15 +82,20 @@ def test_heavy_inputs_keep_the_loop_serving(lagged: EmbeddedServer, unique: str)
         )
         assert ok.status_code == 200
 
+        started = time.perf_counter()
         with smtplib.SMTP("127.0.0.1", lagged.smtp_port, timeout=120) as smtp:
             smtp.login(unique, "x")
             header = "From: a@lag.example\r\nTo: " + ",\r\n ".join(many) + "\r\nSubject: lag\r\n"
             refused = smtp.sendmail("a@lag.example", many[:1001], header + "\r\nbody\r\n")
             assert refused == {many[1000]: (452, b"4.5.3 Too many recipients")}
+        steps = [time.perf_counter() - started]
 
         # Reading both back parses them (in full) for the first time.
         for source, account in (("smtp", unique), ("mailgun", f"key-{unique}")):
+            started = time.perf_counter()
             got = http.get("/__admin/emails", params={"account": account, "source": source})
+            if source == "smtp":
+                steps.append(time.perf_counter() - started)
             assert got.status_code == 200
             data = got.json()["data"]
             assert len(data) == 1
@@ -94,7 +103,8 @@ def test_heavy_inputs_keep_the_loop_serving(lagged: EmbeddedServer, unique: str)
 
         lag = http.get("/__admin/health").json()["loop_lag"]
     assert lag["samples"] > 0
-    assert lag["max_ms"] < BOUND_MS, lag
+    bound = max(BOUND_MS, 500 * min(steps))
+    assert lag["max_ms"] < bound, (lag, steps)
 
 
 def test_loop_lag_is_in_health_and_metrics(server: EmbeddedServer) -> None:
