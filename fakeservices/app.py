@@ -15,6 +15,7 @@ from fakeservices.admin.discovery import Discovery
 from fakeservices.admin.routes import AdminCore
 from fakeservices.core.errors import AdminError, admin_error
 from fakeservices.core.gateway import ServiceGateway
+from fakeservices.core.registry import Endpoint
 from fakeservices.core.runtime import Runtime
 
 log = logging.getLogger("fakeservices")
@@ -27,6 +28,12 @@ async def _admin_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    # Under a fake's prefix, a 404 or 405 from the router is the fake's to answer, natively.
+    endpoint: Endpoint | None = request.scope.get("state", {}).get("endpoint")
+    if endpoint is not None and exc.status_code in (404, 405):
+        response = endpoint.not_routed(exc.status_code, request.method, request.url.path)
+        response.headers.update(exc.headers or {})
+        return response
     if exc.status_code == 404:
         return admin_error(404, "not_found", f"No route for {request.method} {request.url.path}")
     if exc.status_code == 405:

@@ -17,6 +17,13 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
 
 
+class LoopLagView(_Model):
+    max_ms: float
+    recent_max_ms: float
+    p99_ms: float
+    samples: int
+
+
 class Health(_Model):
     status: str
     version: str
@@ -25,6 +32,9 @@ class Health(_Model):
     seq: int = 0
     counts: dict[str, int]
     evicted: dict[str, int]
+    #: How late the event loop ran (core/looplag.py): ``max_ms`` since start, ``recent_max_ms``
+    #: and ``p99_ms`` over the last ten seconds or more, ``samples`` taken.
+    loop_lag: LoopLagView | None = None
 
 
 class Attachment(_Model):

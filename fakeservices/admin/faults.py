@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pydantic import ValidationError
@@ -10,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from fakeservices.core.errors import AdminError, bad_param
+from fakeservices.core.errors import AdminError, bad_param, json_body
 from fakeservices.core.faults import FaultEngine, FaultError, FaultSpec
 from fakeservices.core.openapi import ApiDoc, Param
 from fakeservices.core.query import Query
@@ -37,10 +36,7 @@ class FaultRoutes:
 
     async def create(self, request: Request) -> Response:
         Query(request.query_params).done()
-        try:
-            payload = json.loads(await request.body())
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise AdminError(400, "invalid_json", f"Body is not valid JSON: {exc}") from None
+        payload = await json_body(request)
         try:
             spec = FaultSpec.model_validate(payload)
         except ValidationError as exc:

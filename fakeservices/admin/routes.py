@@ -105,6 +105,7 @@ class AdminCore:
             "seq": self.runtime.clock.last,
             "counts": {name: len(s) for name, s in stores.items()},
             "evicted": {name: s.evicted for name, s in stores.items()},
+            "loop_lag": self.runtime.loop_lag.snapshot(),
         }
 
     async def health(self, request: Request) -> Response:
@@ -117,7 +118,7 @@ class AdminCore:
 
     async def metrics(self, request: Request) -> Response:
         return PlainTextResponse(
-            self.runtime.metrics.render(self.runtime.counted()),
+            self.runtime.metrics.render(self.runtime.counted(), self.runtime.loop_lag),
             media_type="text/plain; version=0.0.4; charset=utf-8",
         )
 

@@ -63,10 +63,16 @@ class TransportTap:
 
 
 def reset_connection(transport: asyncio.BaseTransport) -> None:
-    """Close with a TCP RST and no response bytes (SO_LINGER 0, then abort)."""
+    """Close with a TCP RST and no response bytes (SO_LINGER 0, then abort).
+
+    A transport the client already closed is left as it is (uvloop's socket of a closed
+    transport raises ValueError for its negative descriptor).
+    """
+    if transport.is_closing():
+        return
     sock = transport.get_extra_info("socket")
     if sock is not None:
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, ValueError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     abort = getattr(transport, "abort", None)
     if callable(abort):

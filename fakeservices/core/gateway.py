@@ -21,6 +21,7 @@ from fakeservices.core.disconnect import (
     reset_connection,
     until_disconnect,
 )
+from fakeservices.core.errors import admin_error
 from fakeservices.core.faults import (
     DelayAction,
     DropAction,
@@ -31,7 +32,7 @@ from fakeservices.core.faults import (
     RateLimitAction,
     TimeoutAction,
 )
-from fakeservices.core.registry import Endpoint
+from fakeservices.core.registry import Endpoint, default_reason
 from fakeservices.core.runtime import Runtime
 
 log = logging.getLogger("fakeservices.http")
@@ -77,6 +78,8 @@ class ServiceGateway:
         state: dict[str, Any] = scope.setdefault("state", {})
         state["service"] = service
         state["account"] = account
+        # The app's 404/405 handler answers in this endpoint's envelope (app.py).
+        state["endpoint"] = endpoint
 
         cap = runtime.config.journal_body_bytes
         request_body = bytearray()
@@ -111,6 +114,14 @@ class ServiceGateway:
                     "fakeservices_faults_fired_total", service=service, type=rule.spec.action.type
                 )
                 await self._apply(rule, retry_after, endpoint, scope, capture_receive, capture_send)
+        except Exception:
+            # The outermost boundary: a bug anywhere below answers in the fake's own 500
+            # envelope and is journaled as 500. Once a response has started nothing can be
+            # said; the exception goes on to the server, and the journal keeps that status.
+            if status:
+                raise
+            log.exception("unhandled error on %s %s", method, path)
+            await server_error(endpoint, method, path)(scope, capture_receive, capture_send)
         finally:
             duration_ms = (time.perf_counter() - t0) * 1000
             fault = state.get("fault")
@@ -218,6 +229,13 @@ def error_response(rule: FaultRule, action: ErrorAction, endpoint: Endpoint) -> 
         response = JSONResponse(action.body, status_code=action.status)
     response.headers.update(action.headers)
     return response
+
+
+def server_error(endpoint: Endpoint | None, method: str, path: str) -> Response:
+    """The answer to an unexpected exception: the endpoint's native 500, or the admin one."""
+    if endpoint is not None:
+        return endpoint.not_routed(500, method, path)
+    return admin_error(500, "internal_error", default_reason(500, method, path))
 
 
 async def buffer_body(receive: Receive) -> tuple[bytes, Receive]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 
+from fakeservices.core.looplag import LoopLag
 from fakeservices.core.store import Counted
 
 _HELP = {
@@ -13,6 +14,14 @@ _HELP = {
     "fakeservices_store_items": ("gauge", "Items held now in each store."),
     "fakeservices_store_added_total": ("counter", "Items ever added to each store."),
     "fakeservices_store_evicted_total": ("counter", "Items evicted from each store by the cap."),
+    "fakeservices_event_loop_lag_seconds": (
+        "gauge",
+        "How late the event loop ran a timer: p99 and max of the recent window.",
+    ),
+    "fakeservices_event_loop_lag_max_seconds": (
+        "gauge",
+        "The worst event loop lateness since the server started.",
+    ),
 }
 
 
@@ -33,7 +42,7 @@ class Metrics:
     def inc(self, name: str, **labels: str) -> None:
         self.counters[(name, tuple(sorted(labels.items())))] += 1
 
-    def render(self, stores: Mapping[str, Counted]) -> str:
+    def render(self, stores: Mapping[str, Counted], loop_lag: LoopLag | None = None) -> str:
         samples: dict[str, list[str]] = {name: [] for name in _HELP}
         for (name, labels), value in sorted(self.counters.items()):
             samples.setdefault(name, []).append(f"{name}{_labels(labels)} {value}")
@@ -47,6 +56,15 @@ class Metrics:
             )
             samples["fakeservices_store_evicted_total"].append(
                 f"fakeservices_store_evicted_total{lab} {store.evicted}"
+            )
+        if loop_lag is not None:
+            recent_max, p99 = loop_lag.recent()
+            samples["fakeservices_event_loop_lag_seconds"] += [
+                f'fakeservices_event_loop_lag_seconds{{quantile="0.99"}} {p99:.6f}',
+                f'fakeservices_event_loop_lag_seconds{{quantile="1"}} {recent_max:.6f}',
+            ]
+            samples["fakeservices_event_loop_lag_max_seconds"].append(
+                f"fakeservices_event_loop_lag_max_seconds {loop_lag.max_seconds:.6f}"
             )
         lines: list[str] = []
         for name, rows in samples.items():

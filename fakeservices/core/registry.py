@@ -77,6 +77,11 @@ class Endpoint(Protocol):
         the gateway adds ``Retry-After: <retry_after>`` to it."""
         ...
 
+    def not_routed(self, status: int, method: str, path: str) -> Response:
+        """The API's own answer to a path under it that no route takes (404) or a method its
+        route does not take (405), and to an unexpected exception (500)."""
+        ...
+
 
 class ServiceEndpoint:
     """The :class:`Endpoint` of a fake that is one API: its own methods, under ``name``."""
@@ -98,6 +103,9 @@ class ServiceEndpoint:
 
     def rate_limited(self, message: str, retry_after: int) -> Response:
         return self.fake.error_response(self.name, 429, message)
+
+    def not_routed(self, status: int, method: str, path: str) -> Response:
+        return self.fake.not_routed(self.name, status, method, path)
 
 
 class FakeService:
@@ -161,11 +169,25 @@ class FakeService:
         """This fake's native error envelope for ``status`` (used by injected faults)."""
         return JSONResponse({"error": {"code": "fault", "message": message}}, status_code=status)
 
+    def not_routed(self, service: str, status: int, method: str, path: str) -> Response:
+        """This fake's answer to an unrouted path (404), a wrong method (405) or a bug (500) under
+        its prefix: by default :meth:`error_response` with the status's reason phrase."""
+        return self.error_response(service, status, default_reason(status, method, path))
+
     async def start(self) -> None:
         """Start background work (schedulers, webhook senders) on the running loop."""
 
     async def stop(self) -> None:
         """Stop background work; called once at shutdown."""
+
+
+def default_reason(status: int, method: str, path: str) -> str:
+    """The message of a routing error or a bug when a fake has no text of its own for it."""
+    if status == 404:
+        return f"No route for {method} {path}"
+    if status == 405:
+        return f"{method} is not allowed on {path}"
+    return "Internal Server Error: fakeservices failed on this request (its log has the trace)"
 
 
 ServiceFactory = Callable[["Runtime"], FakeService]

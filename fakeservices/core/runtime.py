@@ -12,6 +12,7 @@ from fakeservices.core.clock import Clock, SystemClock
 from fakeservices.core.config import Config
 from fakeservices.core.faults import FaultEngine
 from fakeservices.core.journal import Journal
+from fakeservices.core.looplag import LoopLag
 from fakeservices.core.metrics import Metrics
 from fakeservices.core.openapi import ApiDoc
 from fakeservices.core.outbound import Delivery, Outbound
@@ -42,6 +43,8 @@ class Runtime:
             config.journal_size, self.clock, config.journal_body_bytes, self.changes
         )
         self.metrics = Metrics()
+        #: How late the event loop runs (health's ``loop_lag``, the metrics' loop lag gauges).
+        self.loop_lag = LoopLag()
         self.api_doc = ApiDoc()
         self.http_port: int | None = None
         self.smtp_port: int | None = None
@@ -110,6 +113,7 @@ class Runtime:
         return False
 
     async def start(self) -> None:
+        self.loop_lag.start()
         for service in self.services:
             await service.start()
 
@@ -125,3 +129,4 @@ class Runtime:
             except Exception:
                 log.exception("stopping %s failed", service.name)
         await self.outbound.stop()
+        await self.loop_lag.stop()

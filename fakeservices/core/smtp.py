@@ -34,6 +34,11 @@ from fakeservices.core.runtime import Runtime
 log = logging.getLogger("fakeservices.smtp")
 
 DEFAULT_ACCOUNT = "default"
+#: Recipients one transaction takes; each RCPT past it gets :data:`TOO_MANY_RECIPIENTS` (a
+#: transient reply: the client sends the rest in another transaction, RFC 5321 4.5.3.1.10).
+#: RFC 5321 asks for at least 100; 1,000 matches the HTTP send APIs' limits.
+MAX_RECIPIENTS = 1000
+TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
 
 
 class _NoLoginDataWarning(logging.Filter):
@@ -200,6 +205,8 @@ class SmtpGateway:
         address: str,
         rcpt_options: list[str],
     ) -> Any:
+        if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
+            return TOO_MANY_RECIPIENTS
         reply = await self.fault(server, "rcpt", session, envelope.mail_from, [address])
         return MISSING if reply is None else reply
 

@@ -19,7 +19,14 @@ from email.utils import format_datetime, formatdate
 from typing import Any
 
 from fakeservices.email.mime import POLICY, SMTP_POLICY, SMTPUTF8_POLICY, fields_of
-from fakeservices.email.model import Inbox, MailBody, MailHead, StoredEmail, new_mail
+from fakeservices.email.model import (
+    HEADER_WEIGHT,
+    Inbox,
+    MailBody,
+    MailHead,
+    StoredEmail,
+    new_mail,
+)
 
 OCTET = "application/octet-stream"
 
@@ -180,8 +187,14 @@ class ComposedContent:
         self.date = date
         self._done: tuple[bytes, MailBody] | None = None
         self.parses = 0
+        boxes = (out.sender, *out.to, *out.cc, *out.bcc, *out.reply_to)
+        head = sum(len(m.email) + len(m.name or "") for m in boxes) + len(out.subject or "")
+        head += sum(len(k) + len(v) for k, v in out.headers)
         self.size_hint = (
-            len(out.text or "") + len(out.html or "") + sum(len(a.data) for a in out.attachments)
+            len(out.text or "")
+            + len(out.html or "")
+            + sum(len(a.data) for a in out.attachments)
+            + HEADER_WEIGHT * head
         )
 
     @property

@@ -29,6 +29,9 @@ from fakeservices.email.provider import Handler, Provider, SendError
 PATH = "/v3/{domain}/messages"
 MSG_QUEUED = "Queued. Thank you."
 MSG_TOO_LARGE = "Request entity too large"
+#: Mailgun's limit on to + cc + bcc of one message (batch sending included).
+MAX_RECIPIENTS = 1000
+MSG_TOO_MANY = f"Too many recipients, max is {MAX_RECIPIENTS}"
 
 
 @dataclass(slots=True)
@@ -125,6 +128,9 @@ def _maybe_json(value: str | None) -> Any:
 class MailgunApi(Provider):
     name = "mailgun"
     paths = (PATH,)
+    #: Everything under ``/v3/{domain}/`` (a domain has a dot, which keeps SendGrid's
+    #: ``/v3/mail/...`` apart).
+    prefixes = (r"^/v3/[^/]+\.[^/]+(/|$)",)
 
     def account_of(self, headers: Headers, path: str) -> str:
         creds = basic_credentials(headers.get("authorization"))
@@ -151,18 +157,37 @@ class MailgunApi(Provider):
         key = creds[1]
         domain = request.path_params["domain"]
         body = await self.body(request)
-        try:
-            form = parse_form(request.headers.get("content-type", ""), body)
-        except FormError as exc:
-            raise SendError(400, f"Invalid request body: {exc}") from None
-        testmode, messages, message_id = build(form, domain)
+        content_type = request.headers.get("content-type", "")
+        testmode, messages, message_id = await self.validate(
+            body, lambda: parse_and_build(content_type, body, domain)
+        )
         if not testmode:
             store_all(self.inbox, messages, account=key, source=self.name)
         return JSONResponse({"id": message_id, "message": MSG_QUEUED})
 
 
+def parse_and_build(
+    content_type: str, body: bytes, domain: str
+) -> tuple[bool, list[Outgoing], str]:
+    """:func:`parse_form` then :func:`build`; every problem is a :class:`SendError`."""
+    try:
+        form = parse_form(content_type, body)
+    except FormError as exc:
+        raise SendError(400, f"Invalid request body: {exc}") from None
+    return build(form, domain)
+
+
+def _check_recipient_count(form: Form) -> None:
+    """Refuse more than :data:`MAX_RECIPIENTS` before parsing addresses when the ``@`` count
+    makes it certain (each address has one; only display names could add more)."""
+    values = form.all("to") + form.all("cc") + form.all("bcc")
+    if sum(v.count("@") for v in values) > 10 * MAX_RECIPIENTS:
+        raise SendError(400, MSG_TOO_MANY)
+
+
 def build(form: Form, domain: str) -> tuple[bool, list[Outgoing], str]:
     """Validate the fields: (test mode?, messages, the Mailgun id); raises :class:`SendError`."""
+    _check_recipient_count(form)
     from_value = form.first("from")
     if not from_value:
         raise SendError(400, "'from' parameter is missing")
@@ -181,6 +206,8 @@ def build(form: Form, domain: str) -> tuple[bool, list[Outgoing], str]:
     bcc, bad_bcc = _mailboxes(form.all("bcc"))
     if bad_bcc:
         raise SendError(400, "'bcc' parameter is not a valid address. please check documentation")
+    if len(to) + len(cc) + len(bcc) > MAX_RECIPIENTS:
+        raise SendError(400, MSG_TOO_MANY)
     text, html, template = form.first("text"), form.first("html"), form.first("template")
     amp = form.first("amp-html")
     if text is None and html is None and template is None:

@@ -28,7 +28,7 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from typing import Any
 
-from fakeservices.email.model import AttachmentInfo, MailBody, MailHead
+from fakeservices.email.model import HEADER_WEIGHT, AttachmentInfo, MailBody, MailHead
 
 _ADDRESS_HEADERS = ("from", "to", "cc", "bcc", "reply-to")
 #: The headers :func:`parse_head` reads.
@@ -242,7 +242,7 @@ class RawContent:
 
     @property
     def size_hint(self) -> int:
-        return len(self._raw)
+        return len(self._raw) + HEADER_WEIGHT * header_end(self._raw)
 
     @property
     def parsed(self) -> bool:
@@ -294,6 +294,9 @@ def fields_of(msg: EmailMessage) -> ParsedMail:
 
 def _fill(msg: EmailMessage, out: ParsedMail) -> None:
     parsed = _headers(msg, out)
+    # Decoding a body adds defects to its part (bad base64...), so the message's own are read
+    # after the bodies: a single-part message's decoding defects are the message's.
+    seen_defects = len(msg.defects)
     for defect in msg.defects:
         out.errors.append(f"message: {_describe(defect)}")
     _set_addresses(out, parsed, out.errors)
@@ -328,6 +331,8 @@ def _fill(msg: EmailMessage, out: ParsedMail) -> None:
             continue
         out.attachments.append(_attachment(part, index, out.errors))
 
+    for defect in msg.defects[seen_defects:]:
+        out.errors.append(f"message body: {_describe(defect)}")
     for index, part in enumerate(msg.walk()):
         if part is msg:
             continue

@@ -39,6 +39,7 @@ MSG_INCOMPATIBLE_JSON = (
     "The JSON input you provided is syntactically correct, but still not the one we expect."
 )
 MSG_TOO_LARGE = "The message size exceeds the maximum allowed size."
+MSG_TOO_MANY = f"Too many recipients. The maximum is {MAX_RECIPIENTS}."
 
 # ErrorCode Postmark uses with each HTTP status (for injected faults).
 _CODES = {401: 10, 422: 300, 429: 429}
@@ -72,6 +73,10 @@ def _mailboxes(value: Any, label: str) -> list[Mailbox]:
 
 def build(data: dict[str, Any]) -> Outgoing:
     """One Postmark message -> Outgoing, or raise :class:`SendError`."""
+    fields = [data.get(k) for k in ("To", "Cc", "Bcc")]
+    if sum(v.count("@") for v in fields if isinstance(v, str)) > 10 * MAX_RECIPIENTS:
+        # Certain without parsing (each address has an @): do not parse thousands.
+        raise invalid(MSG_TOO_MANY)
     from_value = data.get("From")
     if not isinstance(from_value, str) or not from_value.strip():
         raise invalid("Invalid 'From' value.")
@@ -87,7 +92,7 @@ def build(data: dict[str, Any]) -> Outgoing:
     if not (to or cc or bcc):
         raise invalid("Zero recipients specified")
     if len(to) + len(cc) + len(bcc) > MAX_RECIPIENTS:
-        raise invalid(f"Too many recipients. The maximum is {MAX_RECIPIENTS}.")
+        raise invalid(MSG_TOO_MANY)
     text, html = data.get("TextBody"), data.get("HtmlBody")
     text = text if isinstance(text, str) and text else None
     html = html if isinstance(html, str) and html else None
@@ -161,6 +166,7 @@ def _attachments(value: Any) -> list[OutAttachment]:
 class PostmarkApi(Provider):
     name = "postmark"
     paths = ("/email", "/email/batch")
+    prefixes = (r"^/email(/|$)",)
 
     def account_of(self, headers: Headers, path: str) -> str:
         return (headers.get(TOKEN_HEADER) or "").strip()
@@ -181,12 +187,11 @@ class PostmarkApi(Provider):
     def handlers(self) -> dict[str, Handler]:
         return {"/email": self.send, "/email/batch": self.batch}
 
-    async def _body(self, request: Request) -> tuple[str, Any]:
+    async def _body(self, request: Request) -> tuple[str, bytes]:
         token = (request.headers.get(TOKEN_HEADER) or "").strip()
         if not token:
             raise SendError(401, MSG_BAD_TOKEN, code=10)
-        body = await self.body(request)
-        return token, loads(body, max_bytes=self.max_bytes)
+        return token, await self.body(request)
 
     @staticmethod
     def _accept(data: dict[str, Any], now: float) -> tuple[Outgoing, dict[str, Any]]:
@@ -207,20 +212,29 @@ class PostmarkApi(Provider):
             store_all(self.inbox, outs, account=token, source=self.name)
 
     async def send(self, request: Request) -> Response:
-        token, data = await self._body(request)
-        if not isinstance(data, dict):
-            raise invalid(MSG_INCOMPATIBLE_JSON, 403)
-        out, result = self._accept(data, time.time())
+        token, body = await self._body(request)
+        out, result = await self.validate(body, lambda: self._one(body, time.time()))
         self._store(token, [out])
         return JSONResponse(result)
 
+    def _one(self, body: bytes, now: float) -> tuple[Outgoing, dict[str, Any]]:
+        data = loads(body, max_bytes=self.max_bytes)
+        if not isinstance(data, dict):
+            raise invalid(MSG_INCOMPATIBLE_JSON, 403)
+        return self._accept(data, now)
+
     async def batch(self, request: Request) -> Response:
-        token, data = await self._body(request)
+        token, body = await self._body(request)
+        accepted, results = await self.validate(body, lambda: self._many(body, time.time()))
+        self._store(token, accepted)
+        return JSONResponse(results)
+
+    def _many(self, body: bytes, now: float) -> tuple[list[Outgoing], list[dict[str, Any]]]:
+        data = loads(body, max_bytes=self.max_bytes)
         if not isinstance(data, list):
             raise invalid(MSG_INCOMPATIBLE_JSON, 403)
         if len(data) > MAX_BATCH:
             raise invalid("You may only send up to 500 messages in a single batched request.", 410)
-        now = time.time()
         results: list[dict[str, Any]] = []
         accepted: list[Outgoing] = []
         for item in data:
@@ -233,8 +247,7 @@ class PostmarkApi(Provider):
                 continue
             accepted.append(out)
             results.append(result)
-        self._store(token, accepted)
-        return JSONResponse(results)
+        return accepted, results
 
 
 def request_addresses(body: bytes) -> tuple[str | None, list[str]]:

@@ -17,9 +17,11 @@ Adding a provider is one module with one :class:`Provider` subclass, plus its li
 from __future__ import annotations
 
 import logging
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
-from typing import Any, ClassVar
+from http import HTTPStatus
+from typing import Any, ClassVar, TypeVar
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -28,11 +30,12 @@ from starlette.routing import BaseRoute, Route, compile_path
 
 from fakeservices.core.clock import Clock, SystemClock
 from fakeservices.core.http import BadJson, BodyTooLarge, read_body
-from fakeservices.email.model import Inbox
+from fakeservices.email.model import REQUEST_OFFLOAD_BYTES, Inbox, off_loop
 
 log = logging.getLogger("fakeservices.email")
 
 Handler = Callable[[Request], Awaitable[Response]]
+R = TypeVar("R")
 
 
 class SendError(Exception):
@@ -78,6 +81,10 @@ class Provider(ABC):
     #: route, like ``/``); otherwise every method of its paths is the provider's (and the router
     #: answers the ones it does not take with 405).
     strict_methods: ClassVar[bool] = False
+    #: Regular expressions of the paths under this provider's API that it answers even where
+    #: no route takes them: 404 (or 405 for a wrong method on one of :attr:`paths`) in its own
+    #: envelope (:meth:`not_routed`) rather than the admin API's.
+    prefixes: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, inbox: Inbox, max_bytes: int, clock: Clock | None = None) -> None:
         self.inbox = inbox
@@ -85,6 +92,7 @@ class Provider(ABC):
         #: The runtime's clock (idempotency windows and the like), never ``time`` directly.
         self.clock: Clock = clock or SystemClock()
         self._patterns = [(compile_path(p)[0], self.methods_of(p)) for p in self.paths]
+        self._prefixes = [re.compile(p) for p in self.prefixes]
 
     def methods_of(self, path: str) -> tuple[str, ...]:
         return self.methods.get(path, ("POST",))
@@ -92,12 +100,12 @@ class Provider(ABC):
     # -- the endpoint the gateway sees -------------------------------------------------------
     def serves(self, method: str, path: str) -> bool:
         """Whether ``method path`` is one of this provider's (a trailing slash, which the router
-        redirects, counts too)."""
+        redirects, counts too), or under one of its :attr:`prefixes`."""
         bare = path.removesuffix("/") or "/"
         return any(
             (p.match(path) or p.match(bare)) and (not self.strict_methods or method in methods)
             for p, methods in self._patterns
-        )
+        ) or any(p.match(path) for p in self._prefixes)
 
     @abstractmethod
     def account_of(self, headers: Headers, path: str) -> str:
@@ -124,6 +132,15 @@ class Provider(ABC):
         """The provider's answer past its rate limit: its 429 unless it says otherwise."""
         return self.error_response(429, message)
 
+    def not_routed(self, status: int, method: str, path: str) -> Response:
+        """404 / 405 / 500 under this provider's paths, in its envelope (:meth:`routing_error`)."""
+        return self.render(self.routing_error(status, method, path))
+
+    def routing_error(self, status: int, method: str, path: str) -> SendError:
+        """The provider's error for an unknown path (404), a wrong method (405) or a bug (500);
+        providers with texts of their own override this."""
+        return SendError(status, HTTPStatus(status).phrase)
+
     # -- request plumbing --------------------------------------------------------------------
     @abstractmethod
     def handlers(self) -> dict[str, Handler]:
@@ -140,6 +157,13 @@ class Provider(ABC):
     async def body(self, request: Request) -> bytes:
         """The request body, bounded by ``--max-message-bytes`` (raises :class:`BodyTooLarge`)."""
         return await read_body(request, self.max_bytes)
+
+    @staticmethod
+    async def validate(body: bytes, work: Callable[[], R]) -> R:
+        """``work()``: parsing and validating ``body`` (may raise :class:`SendError`), in a worker
+        thread when the body is over :data:`~fakeservices.email.model.REQUEST_OFFLOAD_BYTES`, so
+        a long address list never holds the event loop. Storing stays on the loop."""
+        return await off_loop(len(body), work, REQUEST_OFFLOAD_BYTES)
 
     def routes(self) -> list[BaseRoute]:
         handlers = self.handlers()
@@ -164,6 +188,6 @@ class Provider(ABC):
                 return self.render(self.bad_json(error))
             except Exception:
                 log.exception("%s handler failed on %s", self.name, request.url.path)
-                return self.render(SendError(500, "Internal Server Error"))
+                return self.not_routed(500, request.method, request.url.path)
 
         return run

@@ -155,6 +155,9 @@ class _Validator:
 class SendGridApi(Provider):
     name = "sendgrid"
     paths = (PATH,)
+    #: The Mail Send family (``/v3/mail/send``, ``/v3/mail/batch``...); other ``/v3`` paths are
+    #: shared with Mailgun's URL space and left to the admin API's 404.
+    prefixes = (r"^/v3/mail(/|$)",)
 
     def account_of(self, headers: Headers, path: str) -> str:
         return bearer_token(headers.get("authorization"))
@@ -168,18 +171,26 @@ class SendGridApi(Provider):
     def too_large(self) -> SendError:
         return SendError(413, MSG_TOO_LARGE)
 
+    def routing_error(self, status: int, method: str, path: str) -> SendError:
+        """SendGrid's lower-case texts (``{"errors": [{"message": "resource not found"}]}``)."""
+        text = {404: "resource not found", 405: "method not allowed"}.get(status)
+        return SendError(status, text) if text else super().routing_error(status, method, path)
+
     def handlers(self) -> dict[str, Handler]:
         return {PATH: self.send}
+
+    def _build(self, body: bytes) -> tuple[bool, list[Outgoing]]:
+        data = loads(body, max_bytes=self.max_bytes)
+        if not isinstance(data, dict):
+            raise self.bad_json(BadJson("not a JSON object"))
+        return build(data)
 
     async def send(self, request: Request) -> Response:
         key = bearer_token(request.headers.get("authorization"))
         if not key:
             raise SendError(401, MSG_UNAUTHORIZED)
         body = await self.body(request)
-        data = loads(body, max_bytes=self.max_bytes)
-        if not isinstance(data, dict):
-            raise self.bad_json(BadJson("not a JSON object"))
-        sandbox, messages = build(data)
+        sandbox, messages = await self.validate(body, lambda: self._build(body))
         if sandbox:
             return Response(status_code=200)
         message_id = token(16)[:22]

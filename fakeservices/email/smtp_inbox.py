@@ -6,7 +6,7 @@ import time
 
 from fakeservices.core.registry import SmtpMessage
 from fakeservices.email.mime import RawContent, header_end
-from fakeservices.email.model import Inbox, StoredEmail, new_mail, off_loop
+from fakeservices.email.model import HEADER_WEIGHT, Inbox, StoredEmail, new_mail, off_loop
 
 
 def _strip(address: str) -> str:
@@ -36,7 +36,7 @@ class SmtpInbox:
         received_at = time.time()
         # Only the header block is parsed now; the body waits for its first reader.
         stored = await off_loop(
-            header_end(message.data), lambda: stored_from_smtp(message, received_at)
+            HEADER_WEIGHT * header_end(message.data), lambda: stored_from_smtp(message, received_at)
         )
         self.inbox.add(stored)
         return f"250 2.0.0 OK: queued as {stored.id}"

@@ -211,6 +211,7 @@ class SmsWire:
             Route(f"{acct}/Messages/{{sid}}/Media.json", guarded(self.media), methods=every),
             Route(f"{acct}/{{rest:path}}", guarded(self.not_found), methods=every),
             Route(f"{PREFIX}/{{rest:path}}", guarded(self.not_found), methods=every),
+            Route(PREFIX, guarded(self.not_found), methods=every),
         ]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +11,7 @@ from starlette.routing import BaseRoute, Route
 
 from fakeservices.core.disconnect import until_disconnect
 from fakeservices.core.errors import AdminError, bad_param
+from fakeservices.core.errors import json_body as guarded_json
 from fakeservices.core.openapi import Param
 from fakeservices.core.outbound import Delivery, delivery_filters
 from fakeservices.core.query import Query
@@ -29,12 +29,9 @@ THREE_DS = ("succeed", "fail", "pending")
 
 
 async def json_body(request: Request, allowed: set[str]) -> dict[str, Any]:
-    """The request's JSON object (empty body: ``{}``), refusing fields not in ``allowed``."""
-    raw = await request.body()
-    try:
-        body = json.loads(raw) if raw.strip() else {}
-    except json.JSONDecodeError as exc:
-        raise AdminError(400, "invalid_json", f"Body is not JSON: {exc}") from None
+    """The request's JSON object (empty body: ``{}``) through the core's guarded decoder,
+    refusing fields not in ``allowed``."""
+    body = await guarded_json(request, empty={})
     if not isinstance(body, dict):
         raise AdminError(400, "invalid_json", "Body must be a JSON object")
     unknown = set(body) - allowed

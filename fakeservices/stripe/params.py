@@ -21,15 +21,31 @@ Params = dict[str, Any]
 
 
 class FormError(ValueError):
-    """The body is not a decodable form."""
+    """The body is not a decodable form (syntax, encoding, size or nesting; the text says)."""
 
+
+#: Deepest bracket nesting accepted (``a[b][c]`` is 3 levels). Rack, which parses Stripe's
+#: forms, refuses more than 32; the deepest parameter Stripe documents is about 6 levels.
+MAX_DEPTH = 32
+#: Largest form text accepted (the wire already refuses bodies over 1 MiB; this bounds a query
+#: string too, whatever the caller).
+MAX_FORM_BYTES = 1024 * 1024
+#: How much of a value an error message shows.
+_SHOW_CHARS = 200
 
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 _SEG = re.compile(r"\[([^\[\]]*)\]")
 
 
-def decode_form(raw: str) -> Params:
-    """Decode ``application/x-www-form-urlencoded`` with Stripe's nested bracket keys."""
+def decode_form(raw: str, *, max_bytes: int = MAX_FORM_BYTES, max_depth: int = MAX_DEPTH) -> Params:
+    """Decode ``application/x-www-form-urlencoded`` with Stripe's nested bracket keys.
+
+    Every failure is one :class:`FormError`: text that is not UTF-8 once unquoted, a malformed
+    name, a value mixed with nested keys, text over ``max_bytes`` or a name nested deeper than
+    ``max_depth`` (so no input reaches a RecursionError downstream).
+    """
+    if len(raw) > max_bytes:
+        raise FormError(f"the form is larger than {max_bytes} bytes")
     try:
         pairs = parse_qsl(raw, keep_blank_values=True, errors="strict")
     except (UnicodeDecodeError, ValueError) as exc:
@@ -38,7 +54,11 @@ def decode_form(raw: str) -> Params:
     for key, value in pairs:
         m = _KEY.match(key)
         if m is None:
-            raise FormError(f"malformed parameter name {key!r}")
+            raise FormError(f"malformed parameter name {_clip(key)!r}")
+        if m.group(2).count("[") >= max_depth:
+            raise FormError(
+                f"parameter {_clip(m.group(1))!r} is nested more than {max_depth} levels deep"
+            )
         path = [m.group(1), *_SEG.findall(m.group(2))]
         node: Any = root
         for i, seg in enumerate(path):
@@ -87,6 +107,9 @@ class Str(Field):
         return value
 
 
+_INTEGER = re.compile(r"-?[0-9]{1,18}")
+
+
 @dataclass
 class Int(Field):
     min: int | None = None
@@ -94,7 +117,8 @@ class Int(Field):
 
     def check(self, value: Any, path: tuple[str, ...]) -> Any:
         name = encode_name(path)
-        if not isinstance(value, str) or not re.fullmatch(r"-?\d{1,18}", value):
+        # ASCII digits only: ``\d`` would take Arabic-Indic digits too, which Stripe refuses.
+        if not isinstance(value, str) or not _INTEGER.fullmatch(value):
             raise invalid_integer(name, _show(value))
         n = int(value)
         if self.min is not None and n < self.min:
@@ -249,11 +273,29 @@ class Obj(Field):
         return Obj({**self.fields, **fields}, self.required + required)
 
 
+def _clip(text: str) -> str:
+    return text if len(text) <= _SHOW_CHARS else text[:_SHOW_CHARS] + "..."
+
+
 def _show(value: Any) -> str:
-    if isinstance(value, dict):
-        inner = ", ".join(f"{k}: {_show(v)}" for k, v in value.items())
-        return "{" + inner + "}"
-    return str(value)
+    """A value as Stripe's messages print it (``{a: 1}``), cut at :data:`_SHOW_CHARS`."""
+    return _clip(_render(value, MAX_DEPTH))
+
+
+def _render(value: Any, depth: int) -> str:
+    if not isinstance(value, dict):
+        return str(value)
+    if depth <= 0:
+        return "{...}"
+    parts: list[str] = []
+    size = 0
+    for k, v in value.items():
+        part = f"{k}: {_render(v, depth - 1)}"
+        parts.append(part)
+        size += len(part) + 2
+        if size > _SHOW_CHARS:
+            break
+    return "{" + ", ".join(parts) + "}"
 
 
 # -- pieces the resources' schemas share (each resource module holds its own) ----------

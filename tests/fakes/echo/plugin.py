@@ -69,8 +69,15 @@ class EchoFake(FakeService):
         item = self.items.add(EchoItem(account, (await request.body()).decode()))
         return JSONResponse(item.to_json(), status_code=201)
 
+    async def boom(self, request: Request) -> Response:
+        """A bug in a fake: what the gateway's error boundary is tested with."""
+        raise RuntimeError("the echo fake fails here on purpose")
+
     def http_routes(self) -> list[BaseRoute]:
-        return [Route("/echo/items", self.create, methods=["POST"])]
+        return [
+            Route("/echo/items", self.create, methods=["POST"]),
+            Route("/echo/boom", self.boom, methods=["GET", "POST"]),
+        ]
 
     def admin_routes(self) -> list[BaseRoute]:
         return self.readback.routes(self.runtime.api_doc)
