@@ -11,8 +11,14 @@ import pytest
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
-from fakeservices.server import EmbeddedServer
-from tests.conformance.recorder import ConformanceError, ConformancePlugin, Recorder
+import fakeservices.server as server_module
+from fakeservices.server import EmbeddedServer, start_server
+from tests.conformance.recorder import (
+    ConformanceError,
+    ConformancePlugin,
+    Recorder,
+    recording_only,
+)
 from tests.conformance.stripe_schema import stripe_schema
 from tests.conformance.vendors import validate_response
 
@@ -157,6 +163,24 @@ async def test_the_recorder_reports_what_a_wrapped_app_sends() -> None:
     assert any("$.email (Customer): required" in m for m in found), found
     assert recorder.checked["stripe"] == 1
     assert recorder.take() == []
+
+
+def test_recording_only_gives_a_server_a_recorder_of_its_own(
+    conformance: Recorder, unique: str
+) -> None:
+    """What the Node suites use: their server's responses and events are counted and checked by
+    their recorder alone, and servers started afterwards go back to the session's."""
+    own = Recorder()
+    session_before = conformance.checked.copy()
+    session_build = server_module.build_app
+    with recording_only(own):
+        started = start_server()
+    assert server_module.build_app is session_build
+    with started:
+        _customer(started, f"sk_test_{unique}")  # a response and a customer.created event
+    assert own.checked["stripe"] == 2, own.checked
+    assert own.take() == []
+    assert conformance.checked == session_before
 
 
 def test_the_plugin_fails_the_phase_that_received_a_violation() -> None:

@@ -15,7 +15,8 @@ import json
 import re
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -165,13 +166,8 @@ class ConformancePlugin:
             terminalreporter.write_line(f"conformance: checked {counts} responses/events")
 
 
-def install(recorder: Recorder) -> None:
-    """Record on every server this process starts from now on (the test session's)."""
-    import fakeservices.server as server_module
-
-    build_app = server_module.build_app
-    if getattr(build_app, "conformance_recorder", None) is recorder:
-        return
+def _recorded(build_app: Callable[[Any], Any], recorder: Recorder) -> Callable[[Any], Any]:
+    """``build_app`` with every app it builds recorded by ``recorder``."""
 
     def recorded(runtime: Any) -> Any:
         for service in runtime.services:
@@ -180,4 +176,31 @@ def install(recorder: Recorder) -> None:
         return recorder.wrap(build_app(runtime), runtime)
 
     recorded.conformance_recorder = recorder  # type: ignore[attr-defined]
-    server_module.build_app = recorded
+    recorded.unrecorded = build_app  # type: ignore[attr-defined]
+    return recorded
+
+
+def install(recorder: Recorder) -> None:
+    """Record on every server this process starts from now on (the test session's)."""
+    import fakeservices.server as server_module
+
+    build_app = server_module.build_app
+    if getattr(build_app, "conformance_recorder", None) is recorder:
+        return
+    server_module.build_app = _recorded(build_app, recorder)
+
+
+@contextmanager
+def recording_only(recorder: Recorder) -> Iterator[None]:
+    """Servers started inside the block record to ``recorder`` instead of the session's recorder:
+    a test that hands a server to another process (the Node suites) counts and collects exactly
+    what that server sent. A server builds its app while ``start_server`` runs, so the block need
+    only cover the start."""
+    import fakeservices.server as server_module
+
+    current = server_module.build_app
+    server_module.build_app = _recorded(getattr(current, "unrecorded", current), recorder)
+    try:
+        yield
+    finally:
+        server_module.build_app = current
