@@ -9,7 +9,6 @@ JSON (objects, list envelopes, ``{"error": {...}}`` with null keys omitted) with
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import re
@@ -20,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from fakeservices.core.disconnect import until_disconnect
+from fakeservices.core.http import BodyTooLarge, basic_credentials, bearer_token, read_body
 from fakeservices.core.ids import alnum
 from fakeservices.core.jsonio import pretty
 from fakeservices.stripe import params as P
@@ -74,21 +74,16 @@ def masked(key: str) -> str:
 
 
 def key_from_headers(headers: Headers) -> str | None:
-    """The credential sent (Bearer or Basic ``key:``), or None when there is none."""
-    auth = headers.get("authorization", "").strip()
-    if not auth:
+    """The credential sent (Bearer, or Basic ``key:`` as ``curl -u`` sends it), None when there
+    is none, "" when it is unreadable (both answered with Stripe's 401)."""
+    auth = headers.get("authorization", "")
+    if not auth.strip():
         return None
-    scheme, _, value = auth.partition(" ")
-    value = value.strip()
-    if scheme.lower() == "bearer":
-        return value
-    if scheme.lower() == "basic":
-        try:
-            decoded = base64.b64decode(value, validate=True).decode("utf-8")
-        except (ValueError, UnicodeDecodeError):
-            return ""
-        return decoded.split(":", 1)[0]
-    return ""
+    token = bearer_token(auth)
+    if token:
+        return token
+    creds = basic_credentials(auth)
+    return creds[0] if creds else ""
 
 
 def unrecognized(method: str, path: str) -> StripeError:
@@ -186,15 +181,10 @@ class StripeWire:
 
     async def read_body(self, request: Request) -> bytes | None:
         """The body, or None when it is larger than :data:`MAX_BODY_BYTES`."""
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+        try:
+            return await read_body(request, MAX_BODY_BYTES)
+        except BodyTooLarge:
             return None
-        chunks = bytearray()
-        async for chunk in request.stream():
-            chunks.extend(chunk)
-            if len(chunks) > MAX_BODY_BYTES:
-                return None
-        return bytes(chunks)
 
     async def handle(self, request: Request) -> Response:
         req_id = request_id()
