@@ -45,8 +45,7 @@ class WebhookDispatcher:
             return  # most events go nowhere: do not serialize them
         payload = json.dumps(event.body, indent=2).encode("utf-8")
         for endpoint, secret in targets:
-            self.outbound().send(
-                Delivery(
+            delivery = Delivery(
                     service="stripe",
                     account=event.account,
                     url=endpoint["url"],
@@ -59,4 +58,7 @@ class WebhookDispatcher:
                         "Stripe-Signature": sign(payload, secret),
                     },
                 )
-            )
+            if event.in_order is not None:
+                event.in_order.append(delivery)  # sent, in order, before the response
+            else:
+                self.outbound().send(delivery)

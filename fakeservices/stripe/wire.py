@@ -236,6 +236,7 @@ class StripeWire:
             request.headers.get("idempotency-key") if method == "POST" else None,
             request.headers.get("stripe-version"),
         )
+        ctx.base_url = str(request.base_url).rstrip("/")
         if ctx.idempotency_key is None:
             return (await self.run(request, route, raw, args, ctx))[0]
         return await self.idempotent(request, route, raw, args, ctx, method + " " + path)
@@ -303,6 +304,8 @@ class StripeWire:
             return self.error(timeout, req_id, request), False
         except StripeError as err:
             return self.error(err, req_id, request), err.saved
+        if ctx.in_order:
+            await self.runtime.outbound.send_in_order(ctx.in_order)
         if ctx.delay:
             await self.runtime.hold(ctx.delay)
         return self.response(200, json_bytes(rendered), req_id, request), True

@@ -11,7 +11,7 @@ metrics read them.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fakeservices.core.clock import SYSTEM_CLOCK, Clock
@@ -39,12 +39,21 @@ class Ctx:
     api_version: str | None = None
     #: Set by slow cards: the wire answers only after this many seconds.
     delay: float = 0.0
-    #: The clock of this context: the account's (a test clock's, once they exist).
+    #: The clock of this context: the account's, or a test clock's (:meth:`at`).
     clock: Clock = SYSTEM_CLOCK
+    #: The server's base URL as the client reached it (hosted pages link to it).
+    base_url: str = ""
+    #: Events to deliver in order before the response (a test clock's advance), or None: deliver
+    #: in the background as usual. Shared by the contexts :meth:`at` derives.
+    in_order: list[Any] | None = None
 
     def now(self) -> int:
         """ "Now" in this context, in whole Unix seconds as Stripe's timestamps are."""
         return int(self.clock.now())
+
+    def at(self, clock: Clock) -> Ctx:
+        """This request's context on another clock (a test clock's objects follow its time)."""
+        return self if clock is self.clock else replace(self, clock=clock)
 
 
 @dataclass
@@ -88,6 +97,9 @@ class Account:
     #: PaymentMethods set up for off-session use by a SetupIntent.
     set_up: set[str] = field(default_factory=set)
     return_urls: dict[str, str] = field(default_factory=dict)
+    #: The PaymentIntent collecting each invoice, and back (Billing).
+    invoice_intents: dict[str, str] = field(default_factory=dict)
+    intent_invoices: dict[str, str] = field(default_factory=dict)
     idempotency: OrderedDict[str, IdemRecord] = field(default_factory=OrderedDict)
     in_flight: set[str] = field(default_factory=set)
     #: ``objects`` by kind, in the same order: listing one kind (and finding the webhook endpoints
@@ -131,6 +143,9 @@ class Account:
         self.specs.pop(obj_id, None)
         self.secrets.pop(obj_id, None)
         self.return_urls.pop(obj_id, None)
+        pi_id = self.invoice_intents.pop(obj_id, None)
+        if pi_id is not None:
+            self.intent_invoices.pop(pi_id, None)
         self.authenticated.discard(obj_id)
         self.set_up.discard(obj_id)
 
