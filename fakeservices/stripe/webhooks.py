@@ -46,18 +46,18 @@ class WebhookDispatcher:
         payload = json.dumps(event.body, indent=2).encode("utf-8")
         for endpoint, secret in targets:
             delivery = Delivery(
-                    service="stripe",
-                    account=event.account,
-                    url=endpoint["url"],
-                    body=payload,
-                    event=event.type,
-                    ref=event.id,
-                    headers={
-                        "Content-Type": "application/json; charset=utf-8",
-                        "User-Agent": USER_AGENT,
-                        "Stripe-Signature": sign(payload, secret),
-                    },
-                )
+                service="stripe",
+                account=event.account,
+                url=endpoint["url"],
+                body=payload,
+                event=event.type,
+                ref=event.id,
+                headers={
+                    "Content-Type": "application/json; charset=utf-8",
+                    "User-Agent": USER_AGENT,
+                    "Stripe-Signature": sign(payload, secret),
+                },
+            )
             if event.in_order is not None:
                 event.in_order.append(delivery)  # sent, in order, before the response
             else:

@@ -29,11 +29,16 @@ from fakeservices.stripe.model.charges import Charges
 from fakeservices.stripe.model.customers import Customers
 from fakeservices.stripe.model.emitter import Emitter, EventSink
 from fakeservices.stripe.model.events import EventReader, Events
+from fakeservices.stripe.model.invoice_items import InvoiceItems
+from fakeservices.stripe.model.invoices import Invoices
 from fakeservices.stripe.model.payment_intents import PaymentIntents
 from fakeservices.stripe.model.payment_methods import PaymentMethods
+from fakeservices.stripe.model.price_stub import PriceStub
 from fakeservices.stripe.model.refunds import Refunds
 from fakeservices.stripe.model.resource import Endpoint, Page, Resource
 from fakeservices.stripe.model.setup_intents import SetupIntents
+from fakeservices.stripe.model.subscriptions import Subscriptions
+from fakeservices.stripe.model.test_clocks import TestClocks
 from fakeservices.stripe.model.tokens import Tokens
 from fakeservices.stripe.model.webhook_endpoints import WebhookEndpoints
 
@@ -63,6 +68,13 @@ class StripeModel:
         self.setup_intents = serve(SetupIntents(accounts, emit, self.payment_methods))
         self.webhook_endpoints = serve(WebhookEndpoints(accounts))
         self.events = serve(Events(events))
+        self.price_stub = serve(PriceStub(accounts))  # until the checkout branch is merged
+        self.invoices = serve(Invoices(accounts, emit, self.payment_intents, self.payment_methods))
+        self.invoice_items = serve(InvoiceItems(accounts, emit))
+        self.subscriptions = serve(
+            Subscriptions(accounts, emit, self.invoices, self.payment_methods)
+        )
+        self.test_clocks = serve(TestClocks(accounts, emit, self.subscriptions))
 
     def _serve(self, resource: R) -> R:
         self.resources.append(resource)

@@ -100,6 +100,10 @@ class Account:
     #: The PaymentIntent collecting each invoice, and back (Billing).
     invoice_intents: dict[str, str] = field(default_factory=dict)
     intent_invoices: dict[str, str] = field(default_factory=dict)
+    #: What happened to an object that its JSON does not show (a trial's warning sent...).
+    notes: dict[str, set[str]] = field(default_factory=dict)
+    #: Account-wide settings the Dashboard holds on Stripe (``billing.after_retries``).
+    settings: dict[str, str] = field(default_factory=dict)
     idempotency: OrderedDict[str, IdemRecord] = field(default_factory=OrderedDict)
     in_flight: set[str] = field(default_factory=set)
     #: ``objects`` by kind, in the same order: listing one kind (and finding the webhook endpoints
@@ -143,6 +147,7 @@ class Account:
         self.specs.pop(obj_id, None)
         self.secrets.pop(obj_id, None)
         self.return_urls.pop(obj_id, None)
+        self.notes.pop(obj_id, None)
         pi_id = self.invoice_intents.pop(obj_id, None)
         if pi_id is not None:
             self.intent_invoices.pop(pi_id, None)

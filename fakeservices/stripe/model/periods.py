@@ -35,7 +35,7 @@ def boundary(anchor: int, interval: str, count: int, n: int) -> int:
 
 
 def period_index(anchor: int, interval: str, count: int, when: int) -> int:
-    """The index of the period holding ``when`` (``boundary(index) <= when < boundary(index+1)``)."""
+    """The index ``n`` of the period holding ``when``: ``boundary(n) <= when < boundary(n+1)``."""
     if when < anchor:
         return 0
     if interval in ("day", "week"):
