@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from fakeservices.core.errors import AdminError, bad_param
@@ -17,6 +18,7 @@ from fakeservices.core.query import Query
 from fakeservices.core.readback import Readback
 from fakeservices.core.runtime import Runtime
 from fakeservices.core.store import Store
+from fakeservices.stripe import currency
 from fakeservices.stripe.events import StripeEvent
 from fakeservices.stripe.model import StripeModel
 
@@ -97,6 +99,35 @@ class StripeAdmin:
         result = self.model.authenticate(ctx, intent_id, outcome == "succeed")
         return JSONResponse(result)
 
+    async def hosted_invoice(self, request: Request) -> Response:
+        """The page an invoice's ``hosted_invoice_url`` points to: its number, status, lines
+        and amounts (no payment form: pay through the API or ``/v1/invoices/{id}/pay``)."""
+        inv_id = request.path_params["id"]
+        for key in self.model.accounts.keys():
+            inv = self.model.accounts.find(key, inv_id)
+            if inv is not None and inv["object"] == "invoice":
+                break
+        else:
+            raise AdminError(404, "not_found", f"No invoice with id {inv_id!r}")
+        cur = inv["currency"]
+        rows = "".join(
+            f"<tr><td>{html.escape(line['description'] or '')}</td>"
+            f"<td>{html.escape(currency.fmt(line['amount'], cur))}</td></tr>"
+            for line in inv["lines"]["data"]
+        )
+        title = html.escape(f"Invoice {inv['number'] or inv['id']}")
+        page = (
+            f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>"
+            f"<body><h1>{title}</h1><p>Status: <strong id='status'>"
+            f"{html.escape(inv['status'])}</strong></p>"
+            f"<table><tr><th>Description</th><th>Amount</th></tr>{rows}</table>"
+            f"<p>Amount due: <span id='amount_due'>"
+            f"{html.escape(currency.fmt(inv['amount_due'], cur))}</span>; "
+            f"remaining: {html.escape(currency.fmt(inv['amount_remaining'], cur))}</p>"
+            "</body></html>"
+        )
+        return HTMLResponse(page)
+
     def routes(self) -> list[BaseRoute]:
         doc = self.runtime.api_doc
         body = {
@@ -113,7 +144,16 @@ class StripeAdmin:
                 {200: "The intent after authentication", 409: "Not awaiting authentication"},
                 body_schema=body,
             )
+        doc.add(
+            "GET",
+            "/__admin/stripe/invoices/{id}/hosted",
+            "The hosted page of an invoice (its hosted_invoice_url)",
+            [Param("id", location="path")],
+            {200: "An HTML page", 404: "No such invoice"},
+            response_type="text/html",
+        )
         return [
+            Route("/stripe/invoices/{id}/hosted", self.hosted_invoice, methods=["GET"]),
             *self.deliveries.routes(doc),
             *self.events.routes(doc),
             Route("/stripe/payment_intents/{id}/authenticate", self.authenticate, methods=["POST"]),

@@ -127,6 +127,7 @@ def line_for_price(
         },
         "quantity": quantity,
         "quantity_decimal": str(quantity),
+        "subscription": parent.get("subscription"),
         "subtotal": amount,
         "taxes": [],
     }

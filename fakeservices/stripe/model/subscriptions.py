@@ -171,6 +171,7 @@ def new_item(sub_id: str, price: Obj, quantity: int, meta: Obj | None, created: 
         "created": created,
         "current_period_end": 0,
         "current_period_start": 0,
+        "current_trial": None,
         "discounts": [],
         "metadata": dict(meta or {}),
         "plan": plan_of(price),
@@ -420,7 +421,12 @@ class Subscriptions(Resource):
             "cancel_at": items[0]["current_period_end"] if cancel_at_end else None,
             "cancel_at_period_end": cancel_at_end,
             "canceled_at": now if cancel_at_end else None,
-            "cancellation_details": {"comment": None, "feedback": None, "reason": None},
+            "cancellation_details": {
+                "comment": None,
+                "feedback": None,
+                "feedback_option": None,
+                "reason": None,
+            },
             "collection_method": collection,
             "created": now,
             "currency": cur,
@@ -600,6 +606,7 @@ class Subscriptions(Resource):
         sub["cancellation_details"] = {
             "comment": (details or {}).get("comment"),
             "feedback": (details or {}).get("feedback"),
+            "feedback_option": None,
             "reason": reason,
         }
         inv = acct.objects.get(sub["latest_invoice"] or "")
