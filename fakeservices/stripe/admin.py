@@ -21,6 +21,7 @@ from fakeservices.core.store import Store
 from fakeservices.stripe import currency
 from fakeservices.stripe.events import StripeEvent
 from fakeservices.stripe.model import StripeModel
+from fakeservices.stripe.model.subscriptions import set_after_retries
 
 
 def event_filters(q: Query) -> Callable[[StripeEvent], bool] | None:
@@ -99,11 +100,34 @@ class StripeAdmin:
         result = self.model.authenticate(ctx, intent_id, outcome == "succeed")
         return JSONResponse(result)
 
+    async def billing_settings(self, request: Request) -> Response:
+        """Set what Billing does after the last failed retry of a renewal, per account (the
+        Dashboard setting on Stripe): ``{"after_retries": "cancel" | "unpaid" | "past_due"}``."""
+        q = Query(request.query_params)
+        account = q.text("account")
+        q.done()
+        if not account:
+            raise bad_param("account", "the secret key of the account to configure")
+        try:
+            body = json.loads(await request.body() or b"{}")
+        except json.JSONDecodeError as exc:
+            raise AdminError(400, "invalid_json", f"Body is not JSON: {exc}") from None
+        if not isinstance(body, dict) or set(body) - {"after_retries"}:
+            raise bad_param("after_retries", 'the body is {"after_retries": ...}')
+        acct = self.model.accounts.open(account)
+        if "after_retries" in body:
+            try:
+                set_after_retries(acct, body["after_retries"])
+            except ValueError as exc:
+                raise bad_param("after_retries", str(exc)) from None
+        return JSONResponse({"after_retries": acct.settings.get("billing.after_retries", "cancel")})
+
     async def hosted_invoice(self, request: Request) -> Response:
         """The page an invoice's ``hosted_invoice_url`` points to: its number, status, lines
         and amounts (no payment form: pay through the API or ``/v1/invoices/{id}/pay``)."""
         inv_id = request.path_params["id"]
-        for key in self.model.accounts.keys():
+        keys = self.model.accounts.keys()
+        for key in keys:
             inv = self.model.accounts.find(key, inv_id)
             if inv is not None and inv["object"] == "invoice":
                 break
@@ -152,8 +176,22 @@ class StripeAdmin:
             {200: "An HTML page", 404: "No such invoice"},
             response_type="text/html",
         )
+        doc.add(
+            "POST",
+            "/__admin/stripe/billing/settings",
+            "Set what Billing does after a renewal's last failed retry (cancel, unpaid, past_due)",
+            [Param("account", description="its secret key")],
+            {200: "The settings now", 400: "Bad value"},
+            body_schema={
+                "type": "object",
+                "properties": {
+                    "after_retries": {"type": "string", "enum": ["cancel", "unpaid", "past_due"]}
+                },
+            },
+        )
         return [
             Route("/stripe/invoices/{id}/hosted", self.hosted_invoice, methods=["GET"]),
+            Route("/stripe/billing/settings", self.billing_settings, methods=["POST"]),
             *self.deliveries.routes(doc),
             *self.events.routes(doc),
             Route("/stripe/payment_intents/{id}/authenticate", self.authenticate, methods=["POST"]),

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from fakeservices.stripe import objects
 from fakeservices.stripe import params as P
 from fakeservices.stripe.cards import AUTH_REQUIRED
-from fakeservices.stripe.errors import StripeError, card_error, invalid, missing
+from fakeservices.stripe.errors import card_error, invalid, missing
 from fakeservices.stripe.model.accounts import Account, Accounts, Ctx, Obj
 from fakeservices.stripe.model.checks import created_filter, get, merge_metadata, paginate
 from fakeservices.stripe.model.emitter import Emitter
@@ -822,8 +822,9 @@ class Subscriptions(Resource):
         return paginate([s for s in acct.of_kind(KIND) if wanted(s)], p, NOUN)
 
 
-def check_after_retries(value: str) -> str:
-    """The ``billing.after_retries`` setting: one of :data:`AFTER_RETRIES`."""
+def set_after_retries(acct: Account, value: object) -> None:
+    """Set the account's ``billing.after_retries``; ValueError unless one of
+    :data:`AFTER_RETRIES`."""
     if value not in AFTER_RETRIES:
-        raise StripeError(400, f"after_retries must be one of {', '.join(AFTER_RETRIES)}")
-    return value
+        raise ValueError(f"expected one of {', '.join(AFTER_RETRIES)}, got {value!r}")
+    acct.settings["billing.after_retries"] = str(value)
