@@ -33,7 +33,6 @@ from fakeservices.stripe.model.invoice_items import InvoiceItems
 from fakeservices.stripe.model.invoices import Invoices
 from fakeservices.stripe.model.payment_intents import PaymentIntents
 from fakeservices.stripe.model.payment_methods import PaymentMethods
-from fakeservices.stripe.model.price_stub import PriceStub
 from fakeservices.stripe.model.refunds import Refunds
 from fakeservices.stripe.model.resource import Endpoint, Page, Resource
 from fakeservices.stripe.model.setup_intents import SetupIntents
@@ -68,7 +67,6 @@ class StripeModel:
         self.setup_intents = serve(SetupIntents(accounts, emit, self.payment_methods))
         self.webhook_endpoints = serve(WebhookEndpoints(accounts))
         self.events = serve(Events(events))
-        self.price_stub = serve(PriceStub(accounts))  # until the checkout branch is merged
         self.invoices = serve(Invoices(accounts, emit, self.payment_intents, self.payment_methods))
         self.invoice_items = serve(InvoiceItems(accounts, emit))
         self.subscriptions = serve(
