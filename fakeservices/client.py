@@ -198,6 +198,22 @@ def authenticate_call(payment_intent: str, outcome: str) -> Call[Any]:
     return Call("POST", path, _json, json={"outcome": outcome})
 
 
+def complete_checkout_call(
+    session_id: str, payment_method: str, email: str | None, three_d_secure: str | None
+) -> Call[Any]:
+    body: dict[str, Any] = {"payment_method": payment_method}
+    if email is not None:
+        body["email"] = email
+    if three_d_secure is not None:
+        body["three_d_secure"] = three_d_secure
+    path = f"/__admin/stripe/checkout/sessions/{session_id}/complete"
+    return Call("POST", path, _json, json=body)
+
+
+def expire_checkout_call(session_id: str) -> Call[Any]:
+    return Call("POST", f"/__admin/stripe/checkout/sessions/{session_id}/expire", _json)
+
+
 def send_now_call(sid: str) -> Call[Sms]:
     return Call("POST", f"/__admin/sms/{sid}/send-now", _one(Sms))
 
@@ -414,6 +430,25 @@ class FakeServices(_SyncBase):
         """Complete (or fail) the 3-D Secure step of a Stripe PaymentIntent in requires_action."""
         return self._run(authenticate_call(payment_intent, outcome))
 
+    def complete_checkout(
+        self,
+        session_id: str,
+        payment_method: str = "pm_card_visa",
+        email: str | None = None,
+        three_d_secure: str | None = None,
+    ) -> Any:
+        """Pay an open Stripe Checkout Session as its hosted page does; the session (a dict).
+
+        A decline raises :class:`FakeServicesError` (402, the decline code) and leaves the session
+        open; a 3DS card is authenticated unless ``three_d_secure`` is ``"fail"`` or
+        ``"pending"`` (then :meth:`authenticate_payment` finishes it).
+        """
+        return self._run(complete_checkout_call(session_id, payment_method, email, three_d_secure))
+
+    def expire_checkout(self, session_id: str) -> Any:
+        """Expire an open Stripe Checkout Session (``checkout.session.expired`` is sent)."""
+        return self._run(expire_checkout_call(session_id))
+
     def close(self) -> None:
         if self._owns_http:
             self._http.close()
@@ -578,6 +613,19 @@ class AsyncFakeServices(_AsyncBase):
 
     async def authenticate_payment(self, payment_intent: str, outcome: str = "succeed") -> Any:
         return await self._run(authenticate_call(payment_intent, outcome))
+
+    async def complete_checkout(
+        self,
+        session_id: str,
+        payment_method: str = "pm_card_visa",
+        email: str | None = None,
+        three_d_secure: str | None = None,
+    ) -> Any:
+        call = complete_checkout_call(session_id, payment_method, email, three_d_secure)
+        return await self._run(call)
+
+    async def expire_checkout(self, session_id: str) -> Any:
+        return await self._run(expire_checkout_call(session_id))
 
     async def aclose(self) -> None:
         if self._owns_http:

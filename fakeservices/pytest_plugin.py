@@ -148,6 +148,8 @@ class Fake:
         self.health = client.health
         self.reset = client.reset
         self.authenticate_payment = client.authenticate_payment
+        self.complete_checkout = client.complete_checkout
+        self.expire_checkout = client.expire_checkout
 
     def _scope(self, client: FakeServices) -> None:
         self.scoped = client.scoped(self.accounts, self.cursor)

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from fakeservices.core.disconnect import until_disconnect
 from fakeservices.core.errors import AdminError, bad_param
 from fakeservices.core.openapi import Param
 from fakeservices.core.outbound import Delivery, delivery_filters
@@ -19,9 +20,37 @@ from fakeservices.core.readback import Readback
 from fakeservices.core.runtime import Runtime
 from fakeservices.core.store import Store
 from fakeservices.stripe import currency
+from fakeservices.stripe.errors import HoldRequest, StripeError
 from fakeservices.stripe.events import StripeEvent
 from fakeservices.stripe.model import StripeModel
 from fakeservices.stripe.model.subscriptions import set_after_retries
+from fakeservices.stripe.objects import clone
+
+#: What ``complete`` does when the card asks for 3D Secure.
+THREE_DS = ("succeed", "fail", "pending")
+
+
+async def json_body(request: Request, allowed: set[str]) -> dict[str, Any]:
+    """The request's JSON object (empty body: ``{}``), refusing fields not in ``allowed``."""
+    raw = await request.body()
+    try:
+        body = json.loads(raw) if raw.strip() else {}
+    except json.JSONDecodeError as exc:
+        raise AdminError(400, "invalid_json", f"Body is not JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise AdminError(400, "invalid_json", "Body must be a JSON object")
+    unknown = set(body) - allowed
+    if unknown:
+        raise bad_param(sorted(unknown)[0], "unknown field")
+    return body
+
+
+def declined(err: StripeError) -> AdminError:
+    """A Stripe error met while paying, in the admin envelope (a decline keeps its fields)."""
+    if err.status == 402:
+        extra = {k: v for k, v in err.error_object().items() if k not in ("code", "message")}
+        return AdminError(402, err.code or "card_declined", err.message, **extra)
+    return AdminError(400, err.code or "invalid_request", err.message, param=err.param)
 
 
 def event_filters(q: Query) -> Callable[[StripeEvent], bool] | None:
@@ -59,31 +88,24 @@ class StripeAdmin:
             noun="event",
         )
 
-    def _find(self, intent_id: str, account: str | None) -> tuple[str, dict[str, Any]]:
+    def _find(
+        self, obj_id: str, account: str | None, noun: str = "intent"
+    ) -> tuple[str, dict[str, Any]]:
         keys = [account] if account else self.model.accounts.keys()
         for key in keys:
-            obj = self.model.accounts.find(key, intent_id)
+            obj = self.model.accounts.find(key, obj_id)
             if obj is not None:
                 return key, obj
-        raise AdminError(404, "not_found", f"No intent with id {intent_id!r}")
+        raise AdminError(404, "not_found", f"No {noun} with id {obj_id!r}")
 
     async def authenticate(self, request: Request) -> Response:
         q = Query(request.query_params)
         account = q.text("account")
         q.done()
-        raw = await request.body()
-        try:
-            body = json.loads(raw) if raw.strip() else {}
-        except json.JSONDecodeError as exc:
-            raise AdminError(400, "invalid_json", f"Body is not JSON: {exc}") from None
-        if not isinstance(body, dict):
-            raise AdminError(400, "invalid_json", "Body must be a JSON object")
+        body = await json_body(request, {"outcome"})
         outcome = body.get("outcome", "succeed")
         if outcome not in ("succeed", "fail"):
             raise bad_param("outcome", f"expected succeed or fail, got {outcome!r}")
-        unknown = set(body) - {"outcome"}
-        if unknown:
-            raise bad_param(sorted(unknown)[0], "unknown field")
         kind = "payment_intent" if "payment_intents" in request.url.path else "setup_intent"
         intent_id = request.path_params["id"]
         key, intent = self._find(intent_id, account)
@@ -108,12 +130,7 @@ class StripeAdmin:
         q.done()
         if not account:
             raise bad_param("account", "the secret key of the account to configure")
-        try:
-            body = json.loads(await request.body() or b"{}")
-        except json.JSONDecodeError as exc:
-            raise AdminError(400, "invalid_json", f"Body is not JSON: {exc}") from None
-        if not isinstance(body, dict) or set(body) - {"after_retries"}:
-            raise bad_param("after_retries", 'the body is {"after_retries": ...}')
+        body = await json_body(request, {"after_retries"})
         acct = self.model.accounts.open(account)
         if "after_retries" in body:
             try:
@@ -152,6 +169,69 @@ class StripeAdmin:
         )
         return HTMLResponse(page)
 
+    def _session(self, request: Request) -> tuple[str, str]:
+        q = Query(request.query_params)
+        account = q.text("account")
+        q.done()
+        sid = request.path_params["id"]
+        key, obj = self._find(sid, account, "Checkout Session")
+        if obj["object"] != "checkout.session":
+            raise AdminError(404, "not_found", f"No Checkout Session with id {sid!r}")
+        return key, sid
+
+    async def complete_checkout(self, request: Request) -> Response:
+        """Pay an open Checkout Session with a test card, as its hosted page does."""
+        key, sid = self._session(request)
+        body = await json_body(request, {"payment_method", "email", "three_d_secure"})
+        pm = body.get("payment_method", "pm_card_visa")
+        email = body.get("email")
+        three_ds = body.get("three_d_secure", "succeed")
+        if not isinstance(pm, str) or not pm:
+            raise bad_param("payment_method", "expected a PaymentMethod id or pm_card_* name")
+        if email is not None and not isinstance(email, str):
+            raise bad_param("email", "expected a string")
+        if three_ds not in THREE_DS:
+            raise bad_param("three_d_secure", f"expected one of {', '.join(THREE_DS)}")
+        sessions = self.model.checkout_sessions
+        ctx = self.model.accounts.context(key)
+        acct = self.model.accounts.open(key)
+        status = sessions.session(ctx, acct, sid)["status"]
+        if status != "open":
+            raise AdminError(
+                409, "unexpected_state", f"{sid} has status {status}; only an open session is paid"
+            )
+        try:
+            cs = sessions.pay(ctx, sid, pm, email)
+        except HoldRequest:
+            runtime = self.runtime
+            await until_disconnect(request.receive, runtime.hold(runtime.config.hold_seconds))
+            raise AdminError(
+                504, "timeout", "The payment timed out (timeout test card); nothing was charged"
+            ) from None
+        except StripeError as err:
+            raise declined(err) from None
+        if ctx.delay:
+            await self.runtime.hold(ctx.delay)
+        intent_id = cs["payment_intent"] or cs["setup_intent"]
+        intent = acct.objects.get(intent_id or "")
+        if intent is not None and intent["status"] == "requires_action" and three_ds != "pending":
+            intent = self.model.authenticate(ctx, intent["id"], three_ds == "succeed")
+            error = intent.get("last_payment_error") or intent.get("last_setup_error")
+            if cs["status"] == "open" and error:
+                raise AdminError(402, error["code"], error["message"])
+        return JSONResponse(clone(cs))
+
+    async def expire_checkout(self, request: Request) -> Response:
+        """Expire an open Checkout Session (as ``POST /v1/checkout/sessions/{id}/expire``)."""
+        key, sid = self._session(request)
+        await json_body(request, set())
+        ctx = self.model.accounts.context(key)
+        try:
+            cs = self.model.checkout_sessions.expire(ctx, {}, sid)
+        except StripeError as err:
+            raise AdminError(409, "unexpected_state", err.message) from None
+        return JSONResponse(clone(cs))
+
     def routes(self) -> list[BaseRoute]:
         doc = self.runtime.api_doc
         body = {
@@ -189,9 +269,43 @@ class StripeAdmin:
                 },
             },
         )
+        session = [Param("id", location="path"), Param("account", description="its secret key")]
+        doc.add(
+            "POST",
+            "/__admin/stripe/checkout/sessions/{id}/complete",
+            "Pay an open Checkout Session with a test card, as its hosted page does",
+            session,
+            {
+                200: "The session (complete; or open when three_d_secure=pending)",
+                402: "The card was declined (the session stays open)",
+                409: "The session is not open",
+                504: "Timeout test card",
+            },
+            body_schema={
+                "type": "object",
+                "properties": {
+                    "payment_method": {"type": "string", "default": "pm_card_visa"},
+                    "email": {"type": "string"},
+                    "three_d_secure": {"type": "string", "enum": list(THREE_DS)},
+                },
+            },
+        )
+        doc.add(
+            "POST",
+            "/__admin/stripe/checkout/sessions/{id}/expire",
+            "Expire an open Checkout Session",
+            session,
+            {200: "The expired session", 409: "The session is not open"},
+        )
         return [
             Route("/stripe/invoices/{id}/hosted", self.hosted_invoice, methods=["GET"]),
             Route("/stripe/billing/settings", self.billing_settings, methods=["POST"]),
+            Route(
+                "/stripe/checkout/sessions/{id}/complete",
+                self.complete_checkout,
+                methods=["POST"],
+            ),
+            Route("/stripe/checkout/sessions/{id}/expire", self.expire_checkout, methods=["POST"]),
             *self.deliveries.routes(doc),
             *self.events.routes(doc),
             Route("/stripe/payment_intents/{id}/authenticate", self.authenticate, methods=["POST"]),

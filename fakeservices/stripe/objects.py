@@ -14,7 +14,7 @@ from fakeservices.stripe.cards import CardSpec, Decline
 Obj = dict[str, Any]
 
 #: Prefixes whose ids are ``prefix_`` + 14 characters; every other id gets 24.
-SHORT_IDS = {"cus", "req"}
+SHORT_IDS = {"cus", "req", "prod"}
 #: Objects tied to a charge carry a leading ``3``, others ``1`` (as real ids do).
 LEADING = {"pi": "3", "ch": "3", "re": "3", "txn": "3", "py": "3"}
 

@@ -171,6 +171,30 @@ class AnyValue(Field):
 
 
 @dataclass
+class Unmodelled(Field):
+    """A real Stripe parameter this fake does not model: any value is refused, naming it.
+
+    Better than silently ignoring it (the app would test behaviour it does not get) and clearer
+    than ``parameter_unknown`` (which says Stripe itself has no such parameter).
+    """
+
+    where: str = "this endpoint"
+
+    def check(self, value: Any, path: tuple[str, ...]) -> Any:
+        name = encode_name(path)
+        raise invalid(
+            f"`{name}` is a Stripe parameter of {self.where} that fakeservices does not model; "
+            "remove it to test here (docs/stripe.md lists what is modelled).",
+            name,
+        )
+
+
+def unmodelled(where: str, names: str) -> dict[str, Field]:
+    """``{name: Unmodelled(where)}`` for each space-separated name, to spread into a schema."""
+    return {name: Unmodelled(where) for name in names.split()}
+
+
+@dataclass
 class Arr(Field):
     item: Field = field(default_factory=Str)
 

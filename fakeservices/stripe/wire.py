@@ -235,8 +235,8 @@ class StripeWire:
             req_id,
             request.headers.get("idempotency-key") if method == "POST" else None,
             request.headers.get("stripe-version"),
+            str(request.base_url).rstrip("/"),
         )
-        ctx.base_url = str(request.base_url).rstrip("/")
         if ctx.idempotency_key is None:
             return (await self.run(request, route, raw, args, ctx))[0]
         return await self.idempotent(request, route, raw, args, ctx, method + " " + path)

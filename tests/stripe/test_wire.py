@@ -335,7 +335,7 @@ UNRECOGNIZED = "Please see https://stripe.com/docs or we can help at https://sup
     ("call", "shown"),
     [
         # resources we do not model (yet) get Stripe's own 404, not a guess
-        (lambda c: c.v1.products.list(), "GET: /v1/products"),
+        (lambda c: c.v1.disputes.list(), "GET: /v1/disputes"),
         # a fixed segment is never taken for an id (no "No such payment_intent: 'search'")
         (
             lambda c: c.v1.payment_intents.search(params={"query": "status:'succeeded'"}),
@@ -346,7 +346,7 @@ UNRECOGNIZED = "Please see https://stripe.com/docs or we can help at https://sup
         # a method the path does not serve
         (lambda c: c.raw_request("delete", "/v1/charges"), "DELETE: /v1/charges"),
     ],
-    ids=["products", "search", "control-characters", "wrong-method"],
+    ids=["disputes", "search", "control-characters", "wrong-method"],
 )
 def test_unsupported_routes_get_stripes_unrecognized_url(
     client: stripe.StripeClient, call: Any, shown: str

@@ -26,6 +26,7 @@ from fakeservices.stripe.model.accounts import (
 )
 from fakeservices.stripe.model.balance import Balance
 from fakeservices.stripe.model.charges import Charges
+from fakeservices.stripe.model.checkout_sessions import CheckoutSessions
 from fakeservices.stripe.model.customers import Customers
 from fakeservices.stripe.model.emitter import Emitter, EventSink
 from fakeservices.stripe.model.events import EventReader, Events
@@ -33,6 +34,8 @@ from fakeservices.stripe.model.invoice_items import InvoiceItems
 from fakeservices.stripe.model.invoices import Invoices
 from fakeservices.stripe.model.payment_intents import PaymentIntents
 from fakeservices.stripe.model.payment_methods import PaymentMethods
+from fakeservices.stripe.model.prices import Prices
+from fakeservices.stripe.model.products import Products
 from fakeservices.stripe.model.refunds import Refunds
 from fakeservices.stripe.model.resource import Endpoint, Page, Resource
 from fakeservices.stripe.model.setup_intents import SetupIntents
@@ -66,6 +69,13 @@ class StripeModel:
         )
         self.setup_intents = serve(SetupIntents(accounts, emit, self.payment_methods))
         self.webhook_endpoints = serve(WebhookEndpoints(accounts))
+        self.products = serve(Products(accounts, emit))
+        self.prices = serve(Prices(accounts, emit))
+        self.checkout_sessions = serve(
+            CheckoutSessions(
+                accounts, emit, self.customers, self.payment_intents, self.setup_intents
+            )
+        )
         self.events = serve(Events(events))
         self.invoices = serve(Invoices(accounts, emit, self.payment_intents, self.payment_methods))
         self.invoice_items = serve(InvoiceItems(accounts, emit))
@@ -85,8 +95,11 @@ class StripeModel:
         if intent is None:
             raise no_such("intent", intent_id)
         if intent["object"] == "setup_intent":
-            return self.setup_intents.authenticate(ctx, acct, intent, succeed)
-        return self.payment_intents.authenticate(ctx, acct, intent, succeed)
+            result = self.setup_intents.authenticate(ctx, acct, intent, succeed)
+        else:
+            result = self.payment_intents.authenticate(ctx, acct, intent, succeed)
+        self.checkout_sessions.settled(ctx, acct, result)
+        return result
 
 
 __all__ = [

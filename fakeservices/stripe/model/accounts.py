@@ -41,11 +41,12 @@ class Ctx:
     delay: float = 0.0
     #: The clock of this context: the account's, or a test clock's (:meth:`at`).
     clock: Clock = SYSTEM_CLOCK
-    #: The server's base URL as the client reached it (hosted pages link to it).
-    base_url: str = ""
     #: Events to deliver in order before the response (a test clock's advance), or None: deliver
     #: in the background as usual. Shared by the contexts :meth:`at` derives.
     in_order: list[Any] | None = None
+    #: Where the request reached us (``http://host:port``, from its Host header): the base of the
+    #: URLs we hand out (a Checkout Session's ``url``), so they work through port mappings.
+    base_url: str = ""
 
     def now(self) -> int:
         """ "Now" in this context, in whole Unix seconds as Stripe's timestamps are."""
@@ -104,6 +105,11 @@ class Account:
     notes: dict[str, set[str]] = field(default_factory=dict)
     #: Account-wide settings the Dashboard holds on Stripe (``billing.after_retries``).
     settings: dict[str, str] = field(default_factory=dict)
+    #: What Checkout keeps beside a session and does not show in it: ``line_items`` (served by
+    #: their own list), ``intent_data`` (its ``payment_intent_data``), the ``email`` entered.
+    checkout: dict[str, Obj] = field(default_factory=dict)
+    #: The Checkout Session an intent pays for (its 3DS outcome completes the session).
+    checkout_of: dict[str, str] = field(default_factory=dict)
     idempotency: OrderedDict[str, IdemRecord] = field(default_factory=OrderedDict)
     in_flight: set[str] = field(default_factory=set)
     #: ``objects`` by kind, in the same order: listing one kind (and finding the webhook endpoints
@@ -151,6 +157,8 @@ class Account:
         pi_id = self.invoice_intents.pop(obj_id, None)
         if pi_id is not None:
             self.intent_invoices.pop(pi_id, None)
+        self.checkout.pop(obj_id, None)
+        self.checkout_of.pop(obj_id, None)
         self.authenticated.discard(obj_id)
         self.set_up.discard(obj_id)
 
@@ -214,9 +222,17 @@ class Accounts:
         request_id: str | None = None,
         idempotency_key: str | None = None,
         api_version: str | None = None,
+        base_url: str = "",
     ) -> Ctx:
         """A request's context on ``key``'s account, with that account's clock."""
-        return Ctx(key, request_id, idempotency_key, api_version, clock=self.open(key).clock)
+        return Ctx(
+            key,
+            request_id,
+            idempotency_key,
+            api_version,
+            clock=self.open(key).clock,
+            base_url=base_url,
+        )
 
     def reset(self, key: str | None) -> None:
         """Forget every account, or one (not an eviction: nothing is counted as evicted)."""
@@ -225,6 +241,13 @@ class Accounts:
             if acct is not None:
                 self.objects.held -= len(acct.objects)
                 del self._by_key[acct.key]
+
+    def owner(self, obj_id: str) -> str | None:
+        """The key of the account holding ``obj_id`` (a page reached by an id alone)."""
+        for key, acct in self._by_key.items():
+            if obj_id in acct.objects:
+                return key
+        return None
 
     def find(self, key: str, obj_id: str) -> Obj | None:
         acct = self._by_key.get(key)
