@@ -212,7 +212,7 @@ class StripeAdmin:
             raise declined(err) from None
         if ctx.delay:
             await self.runtime.hold(ctx.delay)
-        intent_id = cs["payment_intent"] or cs["setup_intent"]
+        intent_id = sessions.intent_of(acct, cs)
         intent = acct.objects.get(intent_id or "")
         if intent is not None and intent["status"] == "requires_action" and three_ds != "pending":
             intent = self.model.authenticate(ctx, intent["id"], three_ds == "succeed")

@@ -71,11 +71,6 @@ class StripeModel:
         self.webhook_endpoints = serve(WebhookEndpoints(accounts))
         self.products = serve(Products(accounts, emit))
         self.prices = serve(Prices(accounts, emit))
-        self.checkout_sessions = serve(
-            CheckoutSessions(
-                accounts, emit, self.customers, self.payment_intents, self.setup_intents
-            )
-        )
         self.events = serve(Events(events))
         self.invoices = serve(Invoices(accounts, emit, self.payment_intents, self.payment_methods))
         self.invoice_items = serve(InvoiceItems(accounts, emit))
@@ -83,6 +78,16 @@ class StripeModel:
             Subscriptions(accounts, emit, self.invoices, self.payment_methods)
         )
         self.test_clocks = serve(TestClocks(accounts, emit, self.subscriptions))
+        self.checkout_sessions = serve(
+            CheckoutSessions(
+                accounts,
+                emit,
+                self.customers,
+                self.payment_intents,
+                self.setup_intents,
+                self.subscriptions,
+            )
+        )
 
     def _serve(self, resource: R) -> R:
         self.resources.append(resource)
