@@ -439,3 +439,30 @@ def test_after_retries_unpaid_leaves_later_invoices_draft(
     _advance(client, clock, T0 + 59 * DAY)  # 2026-03-01
     sub = client.v1.subscriptions.retrieve(sub.id, params={"expand": ["latest_invoice"]})
     assert sub.status == "unpaid" and sub.latest_invoice.status == "draft"
+
+
+def test_trial_end_now_and_a_trial_ending_without_a_payment_method(
+    client: stripe.StripeClient,
+) -> None:
+    clock = _clock(client)
+    cus = _customer(client, clock)
+    sub = _subscribe(client, cus, trial_period_days=30)
+    sub = client.v1.subscriptions.update(sub.id, params={"trial_end": "now"})
+    assert sub.status == "active" and sub.billing_cycle_anchor == T0
+    assert client.v1.invoices.retrieve(str(sub.latest_invoice)).amount_paid == 2000
+    bare = client.v1.customers.create(params={"test_clock": clock.id})
+    paused = _subscribe(
+        client,
+        bare,
+        trial_period_days=7,
+        trial_settings={"end_behavior": {"missing_payment_method": "pause"}},
+    )
+    canceled = _subscribe(
+        client,
+        bare,
+        trial_period_days=7,
+        trial_settings={"end_behavior": {"missing_payment_method": "cancel"}},
+    )
+    _advance(client, clock, T0 + 7 * DAY)
+    assert client.v1.subscriptions.retrieve(paused.id).status == "paused"
+    assert client.v1.subscriptions.retrieve(canceled.id).status == "canceled"
