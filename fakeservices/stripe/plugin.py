@@ -14,7 +14,7 @@ from starlette.types import Receive, Scope, Send
 from fakeservices.core.registry import FakeService
 from fakeservices.core.runtime import Runtime
 from fakeservices.core.store import Counted, Store
-from fakeservices.stripe import wire
+from fakeservices.stripe import checkout_page, wire
 from fakeservices.stripe.admin import StripeAdmin
 from fakeservices.stripe.events import EventLog, StripeEvent
 from fakeservices.stripe.model import Accounts, StripeModel
@@ -65,18 +65,26 @@ class StripeService(FakeService):
         self.model = StripeModel(self.accounts, self.events.emit, self.events)
         self.wire = wire.StripeWire(runtime, self.model)
         self.admin = StripeAdmin(runtime, self.model, self.event_store)
+        self.checkout_page = checkout_page.CheckoutPage(runtime, self.model)
 
     async def _handle(self, request: Request) -> Response:
         return await self.wire.handle(request)
 
     def http_routes(self) -> list[BaseRoute]:
-        return [PrefixRoute(PREFIX, self._handle)]
+        return [PrefixRoute(PREFIX, self._handle), *self.checkout_page.routes()]
 
     def admin_routes(self) -> list[BaseRoute]:
         return self.admin.routes()
 
     def journal_service(self, method: str, path: str) -> str | None:
-        return "stripe" if path == PREFIX or path.startswith(PREFIX + "/") else None
+        if path == PREFIX or path.startswith(PREFIX + "/"):
+            return "stripe"
+        if path.startswith(checkout_page.PREFIX + "/"):
+            return checkout_page.SERVICE
+        return None
+
+    def fault_groups(self) -> dict[str, tuple[str, ...]]:
+        return {"stripe": ("stripe",), checkout_page.SERVICE: (checkout_page.SERVICE,)}
 
     def account_of(self, service: str, headers: Headers, path: str) -> str:
         return wire.account_of(headers)
@@ -92,6 +100,8 @@ class StripeService(FakeService):
         self.events.reset(account)
 
     def error_response(self, service: str, status: int, message: str) -> Response:
+        if service == checkout_page.SERVICE:
+            return checkout_page.message_page("Error", message, status)
         return Response(
             wire.json_bytes(wire.envelope_for_status(status, message)),
             status_code=status,

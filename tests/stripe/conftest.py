@@ -93,3 +93,47 @@ def receiver() -> Iterator[Receiver]:
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@dataclass
+class Landing:
+    """A tiny shop front on 127.0.0.1: answers every GET with a page naming the URL it got."""
+
+    url: str
+    visits: list[str] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def seen(self) -> list[str]:
+        with self.lock:
+            return list(self.visits)
+
+
+@pytest.fixture
+def landing() -> Iterator[Landing]:
+    state: dict[str, Landing] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            shop = state["l"]
+            with shop.lock:
+                shop.visits.append(self.path)
+            body = f"<html><body><h1 id='landed'>Shop page {self.path}</h1></body></html>"
+            data = body.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state["l"] = Landing(f"http://127.0.0.1:{httpd.server_address[1]}")
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state["l"]
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -18,6 +18,7 @@ from fakeservices.client import FakeServices, FakeServicesError
 from fakeservices.core.clock import ManualClock
 from fakeservices.server import EmbeddedServer
 from fakeservices.stripe.model import Accounts, Obj, StripeModel
+from tests.stripe.conftest import Receiver
 
 
 def _err(exc: pytest.ExceptionInfo[stripe.StripeError]) -> Any:
@@ -366,3 +367,45 @@ def test_expiry_by_the_clock_is_noticed_on_read() -> None:
     clock.advance(1)
     assert model.checkout_sessions.retrieve(ctx, {}, cs["id"])["status"] == "expired"
     assert emitted[-1] == ("checkout.session.expired", "expired")
+
+
+def test_checkout_events_reach_webhooks_signed_retried_and_recorded(
+    client: stripe.StripeClient,
+    price: stripe.Price,
+    fake: FakeServices,
+    receiver: Receiver,
+    admin: httpx.Client,
+    key: str,
+) -> None:
+    receiver.statuses = [500]
+    we = client.v1.webhook_endpoints.create(
+        params={
+            "url": receiver.url,
+            "enabled_events": ["checkout.session.completed", "checkout.session.expired"],
+        }
+    )
+    paid = _payment(client, price, client_reference_id="order-42")
+    fake.complete_checkout(paid.id, payment_method="pm_card_visa")
+    left = _payment(client, price)
+    fake.expire_checkout(left.id)
+    r = admin.get(
+        "/__admin/stripe/webhook-deliveries/wait",
+        params={"account": key, "state": "delivered", "count": 2, "timeout": 10},
+    )
+    assert r.status_code == 200, r.text
+    by_event = {d["event"]: d for d in r.json()["data"]}
+    assert [a["status"] for a in by_event["checkout.session.completed"]["attempts"]] == [500, 200]
+    assert [a["status"] for a in by_event["checkout.session.expired"]["attempts"]] == [200]
+    events = [
+        stripe.Webhook.construct_event(
+            rec.body.decode(), rec.headers["Stripe-Signature"], we.secret
+        )
+        for rec in receiver.received
+    ]
+    completed = [e for e in events if e.type == "checkout.session.completed"]
+    assert len(completed) == 2  # the failed attempt and its retry, the same event
+    session = completed[0].data.object
+    assert session.id == paid.id and session.client_reference_id == "order-42"
+    assert session.payment_status == "paid" and session.status == "complete"
+    expired = [e for e in events if e.type == "checkout.session.expired"]
+    assert [e.data.object.id for e in expired] == [left.id]

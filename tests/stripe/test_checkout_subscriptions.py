@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 import stripe
 
 from fakeservices.client import FakeServices, FakeServicesError
 from fakeservices.server import EmbeddedServer
+from tests.stripe.conftest import Landing
 
 
 @pytest.fixture
@@ -105,3 +107,21 @@ def test_3ds_completes_after_authentication(
         _session(client, monthly).id, payment_method="pm_card_threeDSecure2Required"
     )
     assert default["status"] == "complete"  # authenticated by default
+
+
+def test_the_hosted_page_subscribes_through_3ds(
+    client: stripe.StripeClient, monthly: Any, landing: Landing
+) -> None:
+    cs = _session(client, monthly, success_url=f"{landing.url}/thanks")
+    with httpx.Client(timeout=30) as browser:
+        page = browser.get(cs.url)
+        assert page.status_code == 200 and "$24.00" in page.text
+        challenge = browser.post(
+            cs.url, data={"payment_method": "pm_card_threeDSecure2Required", "email": "p@x.io"}
+        )
+        assert challenge.status_code == 200 and 'id="authenticate-succeed"' in challenge.text
+        passed = browser.post(f"{cs.url}/authenticate", data={"outcome": "succeed"})
+    assert passed.status_code == 303 and passed.headers["location"] == f"{landing.url}/thanks"
+    done = client.v1.checkout.sessions.retrieve(cs.id, params={"expand": ["subscription"]})
+    assert done.status == "complete" and isinstance(done.subscription, stripe.Subscription)
+    assert done.subscription.status == "active"

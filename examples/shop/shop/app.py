@@ -12,7 +12,7 @@ import stripe
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 from twilio.base.exceptions import TwilioException
 
@@ -88,6 +88,59 @@ def create_app(settings: Settings | None = None) -> Starlette:
         status = {"declined": 402, "timeout": 504}.get(result.status, 502)
         return JSONResponse({**body, "decline_code": result.decline_code}, status_code=status)
 
+    async def start_checkout(request: Request) -> JSONResponse:
+        """An order paid on Stripe Checkout: the client is sent to ``checkout_url``."""
+        data: dict[str, Any] = await request.json()
+        user = db.one("select * from users where id = ?", int(data["user_id"]))
+        if user is None:
+            return JSONResponse({"error": "unknown user"}, status_code=404)
+        items: list[dict[str, Any]] = data["items"]
+        currency = data.get("currency", "usd")
+        amount = sum(int(i["amount"]) * int(i.get("quantity", 1)) for i in items)
+        order_id = db.execute(
+            "insert into orders (user_id, amount, currency, status) values (?, ?, ?, 'pending')",
+            user["id"],
+            amount,
+            currency,
+        )
+        try:
+            session = await run_in_threadpool(
+                payments.start_checkout, settings, order_id, items, currency, user["email"]
+            )
+        except stripe.StripeError as exc:
+            db.execute("update orders set status = 'error' where id = ?", order_id)
+            return JSONResponse({"id": order_id, "error": str(exc)}, status_code=502)
+        db.execute("update orders set checkout_session = ? where id = ?", session.id, order_id)
+        return JSONResponse(
+            {"id": order_id, "checkout_url": session.url, "amount": amount}, status_code=201
+        )
+
+    def mark_paid(order_id: int, payment_intent: str | None, by_webhook: bool) -> None:
+        db.execute(
+            "update orders set status = 'paid', payment_intent = ? where id = ?",
+            payment_intent,
+            order_id,
+        )
+        if by_webhook:
+            db.execute("update orders set webhook_confirmed = 1 where id = ?", order_id)
+
+    async def checkout_return(request: Request) -> HTMLResponse:
+        """Where Checkout sends the customer back: check the session with Stripe, not the URL."""
+        order_id = int(request.path_params["id"])
+        order = db.one("select * from orders where id = ?", order_id)
+        session_id = request.query_params.get("session_id", "")
+        if order is None or session_id != order["checkout_session"]:
+            return HTMLResponse("<h1>Unknown order</h1>", status_code=404)
+        session = await run_in_threadpool(payments.checkout_session, settings, session_id)
+        if session.payment_status != "paid":
+            return HTMLResponse("<h1>Payment not received yet</h1>", status_code=202)
+        intent = session.payment_intent
+        mark_paid(order_id, intent if isinstance(intent, str) else None, False)
+        return HTMLResponse(f"<h1 id='thanks'>Thanks! Order #{order_id} is paid.</h1>")
+
+    async def checkout_cancelled(request: Request) -> HTMLResponse:
+        return HTMLResponse("<h1 id='cancelled'>Your cart is waiting.</h1>")
+
     async def get_order(request: Request) -> JSONResponse:
         order = db.one("select * from orders where id = ?", int(request.path_params["id"]))
         return JSONResponse(order) if order else JSONResponse({"error": "not found"}, 404)
@@ -105,6 +158,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             order_id = intent.metadata.to_dict().get("order_id")
             if order_id:
                 db.execute("update orders set webhook_confirmed = 1 where id = ?", int(order_id))
+        elif event.type == "checkout.session.completed":
+            session = event.data.object
+            if session.client_reference_id and session.payment_status == "paid":
+                mark_paid(int(session.client_reference_id), session.payment_intent, True)
         return JSONResponse({"received": True})
 
     @contextlib.asynccontextmanager
@@ -118,6 +175,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/users/{id:int}", get_user),
             Route("/orders", create_order, methods=["POST"]),
             Route("/orders/{id:int}", get_order),
+            Route("/checkout", start_checkout, methods=["POST"]),
+            Route("/orders/{id:int}/paid", checkout_return),
+            Route("/orders/{id:int}/cancelled", checkout_cancelled),
             Route("/webhooks/stripe", stripe_webhook, methods=["POST"]),
         ],
         lifespan=lifespan,

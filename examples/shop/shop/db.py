@@ -22,7 +22,8 @@ create table if not exists orders (
     status text not null,
     payment_intent text,
     decline_code text,
-    webhook_confirmed integer not null default 0
+    webhook_confirmed integer not null default 0,
+    checkout_session text
 );
 """
 

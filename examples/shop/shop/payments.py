@@ -66,3 +66,35 @@ def verify_webhook(settings: Settings, payload: bytes, signature: str) -> stripe
     if not settings.stripe_webhook_secret:
         raise ValueError("no webhook secret configured")
     return stripe.Webhook.construct_event(payload, signature, settings.stripe_webhook_secret)
+
+
+def start_checkout(
+    settings: Settings, order_id: int, items: list[dict[str, object]], currency: str, email: str
+) -> stripe.checkout.Session:
+    """A Checkout Session for the order; the customer pays on Stripe's hosted page."""
+    base = f"{settings.public_url}/orders/{order_id}"
+    return stripe_client(settings).v1.checkout.sessions.create(
+        params={
+            "mode": "payment",
+            "client_reference_id": str(order_id),
+            "customer_email": email,
+            "line_items": [
+                {
+                    "price_data": {
+                        "currency": currency,
+                        "unit_amount": int(str(item["amount"])),
+                        "product_data": {"name": str(item["name"])},
+                    },
+                    "quantity": int(str(item.get("quantity", 1))),
+                }
+                for item in items
+            ],
+            "success_url": base + "/paid?session_id={CHECKOUT_SESSION_ID}",
+            "cancel_url": base + "/cancelled",
+            "metadata": {"order_id": str(order_id)},
+        }
+    )
+
+
+def checkout_session(settings: Settings, session_id: str) -> stripe.checkout.Session:
+    return stripe_client(settings).v1.checkout.sessions.retrieve(session_id)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Settings:
     database: str
+    #: Where customers reach the shop (Checkout sends them back here).
+    public_url: str
     stripe_api_key: str
     stripe_api_base: str | None
     stripe_webhook_secret: str | None
@@ -29,6 +31,7 @@ class Settings:
         e = os.environ if env is None else env
         return cls(
             database=e.get("SHOP_DATABASE", "shop.sqlite3"),
+            public_url=e.get("SHOP_PUBLIC_URL", "http://localhost:8000").rstrip("/"),
             stripe_api_key=e["STRIPE_API_KEY"],
             stripe_api_base=e.get("STRIPE_API_BASE"),
             stripe_webhook_secret=e.get("STRIPE_WEBHOOK_SECRET"),

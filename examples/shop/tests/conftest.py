@@ -31,6 +31,9 @@ class Shop:
     def register(self, name: str, email: str, phone: str | None = None) -> httpx.Response:
         return self.http.post("/users", json={"name": name, "email": email, "phone": phone})
 
+    def checkout(self, user_id: int, items: list[dict[str, object]]) -> httpx.Response:
+        return self.http.post("/checkout", json={"user_id": user_id, "items": items})
+
     def order(self, user_id: int, amount: int, payment_method: str) -> httpx.Response:
         return self.http.post(
             "/orders",
@@ -38,10 +41,11 @@ class Shop:
         )
 
 
-def shop_env(fake: Fake, database: Path, webhook_secret: str) -> dict[str, str]:
+def shop_env(fake: Fake, database: Path, webhook_secret: str, url: str) -> dict[str, str]:
     """The environment a deployment of the shop would get, aimed at fakeservices."""
     return {
         "SHOP_DATABASE": str(database),
+        "SHOP_PUBLIC_URL": url,
         "STRIPE_API_KEY": fake.stripe_key,
         "STRIPE_API_BASE": fake.stripe_api_base,
         "STRIPE_WEBHOOK_SECRET": webhook_secret,
@@ -65,9 +69,13 @@ def shop(fake: Fake, tmp_path: Path) -> Iterator[Shop]:
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     # Stripe sends this account's events to the shop, signed with the endpoint's secret.
     endpoint = fake.stripe_client().v1.webhook_endpoints.create(
-        params={"url": f"{url}/webhooks/stripe", "enabled_events": ["payment_intent.succeeded"]}
+        params={
+            "url": f"{url}/webhooks/stripe",
+            "enabled_events": ["payment_intent.succeeded", "checkout.session.completed"],
+        }
     )
-    settings = Settings.from_env(shop_env(fake, tmp_path / "shop.sqlite3", endpoint.secret or ""))
+    env = shop_env(fake, tmp_path / "shop.sqlite3", endpoint.secret or "", url)
+    settings = Settings.from_env(env)
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
     )
