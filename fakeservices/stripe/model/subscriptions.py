@@ -53,6 +53,7 @@ STATUSES = (
 #: What the last failed retry does (the account setting ``billing.after_retries``).
 AFTER_RETRIES = ("cancel", "unpaid", "past_due")
 
+WHERE = "Subscriptions"
 ITEM = P.Obj(
     {
         "id": P.Str(),
@@ -60,9 +61,7 @@ ITEM = P.Obj(
         "quantity": P.Int(0),
         "metadata": P.Meta(),
         "deleted": P.Bool(),
-        "clear_usage": P.Bool(),
-        "tax_rates": P.AnyValue(),
-        "discounts": P.AnyValue(),
+        **P.unmodelled(WHERE, "clear_usage discounts price_data tax_rates"),
     }
 )
 PRORATION = P.Enum(("always_invoice", "create_prorations", "none"))
@@ -73,7 +72,6 @@ COMMON: dict[str, P.Field] = {
     "items": P.Arr(ITEM),
     "default_payment_method": P.Str(),
     "cancel_at_period_end": P.Bool(),
-    "cancel_at": P.AnyValue(),
     "collection_method": P.Enum(("charge_automatically", "send_invoice")),
     "days_until_due": P.Int(0, 730),
     "description": P.Str(500),
@@ -91,9 +89,14 @@ COMMON: dict[str, P.Field] = {
         ("end_behavior",),
     ),
     "off_session": P.Bool(),
-    "payment_settings": P.AnyValue(),
-    "automatic_tax": P.AnyValue(),
     "expand": P.EXPAND,
+    **P.unmodelled(
+        WHERE,
+        "add_invoice_items application_fee_percent automatic_tax billing_cycle_anchor "
+        "billing_thresholds cancel_at default_source default_tax_rates discounts "
+        "invoice_settings on_behalf_of pause_collection payment_settings "
+        "pending_invoice_item_interval proration_date transfer_data",
+    ),
 }
 CREATE = P.Obj(
     {
