@@ -199,15 +199,26 @@ def authenticate_call(payment_intent: str, outcome: str) -> Call[Any]:
 
 
 def complete_checkout_call(
-    session_id: str, payment_method: str, email: str | None, three_d_secure: str | None
+    session_id: str,
+    payment_method: str,
+    email: str | None,
+    three_d_secure: str | None,
+    delayed: bool = False,
 ) -> Call[Any]:
     body: dict[str, Any] = {"payment_method": payment_method}
+    if delayed:
+        body["delayed"] = True
     if email is not None:
         body["email"] = email
     if three_d_secure is not None:
         body["three_d_secure"] = three_d_secure
     path = f"/__admin/stripe/checkout/sessions/{session_id}/complete"
     return Call("POST", path, _json, json=body)
+
+
+def settle_checkout_call(session_id: str, outcome: str) -> Call[Any]:
+    path = f"/__admin/stripe/checkout/sessions/{session_id}/async_payment"
+    return Call("POST", path, _json, json={"outcome": outcome})
 
 
 def expire_checkout_call(session_id: str) -> Call[Any]:
@@ -436,14 +447,22 @@ class FakeServices(_SyncBase):
         payment_method: str = "pm_card_visa",
         email: str | None = None,
         three_d_secure: str | None = None,
+        delayed: bool = False,
     ) -> Any:
         """Pay an open Stripe Checkout Session as its hosted page does; the session (a dict).
 
         A decline raises :class:`FakeServicesError` (402, the decline code) and leaves the session
         open; a 3DS card is authenticated unless ``three_d_secure`` is ``"fail"`` or
-        ``"pending"`` (then :meth:`authenticate_payment` finishes it).
+        ``"pending"`` (then :meth:`authenticate_payment` finishes it). ``delayed=True`` pays as a
+        bank debit would: complete but ``unpaid`` until :meth:`settle_checkout`.
         """
-        return self._run(complete_checkout_call(session_id, payment_method, email, three_d_secure))
+        call = complete_checkout_call(session_id, payment_method, email, three_d_secure, delayed)
+        return self._run(call)
+
+    def settle_checkout(self, session_id: str, outcome: str = "succeed") -> Any:
+        """Settle a delayed Checkout payment: ``checkout.session.async_payment_succeeded`` (or
+        ``_failed`` with ``outcome="fail"``)."""
+        return self._run(settle_checkout_call(session_id, outcome))
 
     def expire_checkout(self, session_id: str) -> Any:
         """Expire an open Stripe Checkout Session (``checkout.session.expired`` is sent)."""
@@ -620,9 +639,13 @@ class AsyncFakeServices(_AsyncBase):
         payment_method: str = "pm_card_visa",
         email: str | None = None,
         three_d_secure: str | None = None,
+        delayed: bool = False,
     ) -> Any:
-        call = complete_checkout_call(session_id, payment_method, email, three_d_secure)
+        call = complete_checkout_call(session_id, payment_method, email, three_d_secure, delayed)
         return await self._run(call)
+
+    async def settle_checkout(self, session_id: str, outcome: str = "succeed") -> Any:
+        return await self._run(settle_checkout_call(session_id, outcome))
 
     async def expire_checkout(self, session_id: str) -> Any:
         return await self._run(expire_checkout_call(session_id))

@@ -150,6 +150,7 @@ class Fake:
         self.authenticate_payment = client.authenticate_payment
         self.complete_checkout = client.complete_checkout
         self.expire_checkout = client.expire_checkout
+        self.settle_checkout = client.settle_checkout
 
     def _scope(self, client: FakeServices) -> None:
         self.scoped = client.scoped(self.accounts, self.cursor)

@@ -112,7 +112,7 @@ def test_shop_suite_on_one_sidecar_twice_then_under_two_workers(sidecar: Sidecar
     for args in (["examples/shop/tests"], ["-n", "2", "examples/shop/tests"]):
         proc = run_pytest(args, ROOT, sidecar.env)
         assert proc.returncode == 0, proc.stdout + proc.stderr
-        assert "7 passed" in proc.stdout
+        assert "11 passed" in proc.stdout
     # Each test used its own credentials: no two welcome mails share an issued SMTP user.
     emails = httpx.get(f"{sidecar.url}/__admin/emails", params={"limit": 1000}).json()["data"]
     users = [e["account"] for e in emails if e["account"].startswith("fs-")]

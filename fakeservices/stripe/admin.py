@@ -182,7 +182,7 @@ class StripeAdmin:
     async def complete_checkout(self, request: Request) -> Response:
         """Pay an open Checkout Session with a test card, as its hosted page does."""
         key, sid = self._session(request)
-        body = await json_body(request, {"payment_method", "email", "three_d_secure"})
+        body = await json_body(request, {"payment_method", "email", "three_d_secure", "delayed"})
         pm = body.get("payment_method", "pm_card_visa")
         email = body.get("email")
         three_ds = body.get("three_d_secure", "succeed")
@@ -192,6 +192,9 @@ class StripeAdmin:
             raise bad_param("email", "expected a string")
         if three_ds not in THREE_DS:
             raise bad_param("three_d_secure", f"expected one of {', '.join(THREE_DS)}")
+        delayed = body.get("delayed", False)
+        if not isinstance(delayed, bool):
+            raise bad_param("delayed", "expected true or false")
         sessions = self.model.checkout_sessions
         ctx = self.model.accounts.context(key)
         acct = self.model.accounts.open(key)
@@ -201,7 +204,7 @@ class StripeAdmin:
                 409, "unexpected_state", f"{sid} has status {status}; only an open session is paid"
             )
         try:
-            cs = sessions.pay(ctx, sid, pm, email)
+            cs = sessions.pay(ctx, sid, pm, email, delayed)
         except HoldRequest:
             runtime = self.runtime
             await until_disconnect(request.receive, runtime.hold(runtime.config.hold_seconds))
@@ -219,6 +222,20 @@ class StripeAdmin:
             error = intent.get("last_payment_error") or intent.get("last_setup_error")
             if cs["status"] == "open" and error:
                 raise AdminError(402, error["code"], error["message"])
+        return JSONResponse(clone(cs))
+
+    async def settle_checkout(self, request: Request) -> Response:
+        """The outcome of a completed session's delayed payment (``delayed`` on complete)."""
+        key, sid = self._session(request)
+        body = await json_body(request, {"outcome"})
+        outcome = body.get("outcome", "succeed")
+        if outcome not in ("succeed", "fail"):
+            raise bad_param("outcome", f"expected succeed or fail, got {outcome!r}")
+        ctx = self.model.accounts.context(key)
+        try:
+            cs = self.model.checkout_sessions.settle(ctx, sid, outcome == "succeed")
+        except StripeError as err:
+            raise AdminError(409, "unexpected_state", err.message) from None
         return JSONResponse(clone(cs))
 
     async def expire_checkout(self, request: Request) -> Response:
@@ -287,7 +304,19 @@ class StripeAdmin:
                     "payment_method": {"type": "string", "default": "pm_card_visa"},
                     "email": {"type": "string"},
                     "three_d_secure": {"type": "string", "enum": list(THREE_DS)},
+                    "delayed": {"type": "boolean", "default": False},
                 },
+            },
+        )
+        doc.add(
+            "POST",
+            "/__admin/stripe/checkout/sessions/{id}/async_payment",
+            "Settle the delayed payment of a session completed with delayed=true",
+            session,
+            {200: "The session (paid, or still unpaid)", 409: "No delayed payment waiting"},
+            body_schema={
+                "type": "object",
+                "properties": {"outcome": {"type": "string", "enum": ["succeed", "fail"]}},
             },
         )
         doc.add(
@@ -306,6 +335,11 @@ class StripeAdmin:
                 methods=["POST"],
             ),
             Route("/stripe/checkout/sessions/{id}/expire", self.expire_checkout, methods=["POST"]),
+            Route(
+                "/stripe/checkout/sessions/{id}/async_payment",
+                self.settle_checkout,
+                methods=["POST"],
+            ),
             *self.deliveries.routes(doc),
             *self.events.routes(doc),
             Route("/stripe/payment_intents/{id}/authenticate", self.authenticate, methods=["POST"]),

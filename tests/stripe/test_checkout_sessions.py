@@ -14,10 +14,11 @@ import httpx
 import pytest
 import stripe
 
-from fakeservices.client import FakeServices, FakeServicesError
+from fakeservices.client import AsyncFakeServices, FakeServices, FakeServicesError
 from fakeservices.core.clock import ManualClock
 from fakeservices.server import EmbeddedServer
 from fakeservices.stripe.model import Accounts, Obj, StripeModel
+from tests.conformance.stripe_schema import stripe_schema
 from tests.stripe.conftest import Receiver
 
 
@@ -409,3 +410,70 @@ def test_checkout_events_reach_webhooks_signed_retried_and_recorded(
     assert session.payment_status == "paid" and session.status == "complete"
     expired = [e for e in events if e.type == "checkout.session.expired"]
     assert [e.data.object.id for e in expired] == [left.id]
+
+
+def test_a_delayed_payment_completes_unpaid_then_settles(
+    client: stripe.StripeClient,
+    price: stripe.Price,
+    fake: FakeServices,
+    server: EmbeddedServer,
+    key: str,
+) -> None:
+    cs = _payment(client, price)
+    done = fake.complete_checkout(cs.id, payment_method="pm_card_visa", delayed=True)
+    assert (done["status"], done["payment_status"]) == ("complete", "unpaid")
+    assert client.v1.payment_intents.retrieve(done["payment_intent"]).status == "processing"
+    paid = fake.settle_checkout(cs.id)
+    assert paid["payment_status"] == "paid"
+    pi = client.v1.payment_intents.retrieve(done["payment_intent"])
+    assert (pi.status, pi.amount_received) == ("succeeded", 3000)
+    with pytest.raises(FakeServicesError) as again:
+        fake.settle_checkout(cs.id)
+    assert again.value.status == 409
+
+    failing = _payment(client, price)
+    fake.complete_checkout(failing.id, payment_method="pm_card_visa", delayed=True)
+    failed = fake.settle_checkout(failing.id, outcome="fail")
+    assert (failed["status"], failed["payment_status"]) == ("complete", "unpaid")
+    returned = client.v1.payment_intents.retrieve(failed["payment_intent"])
+    assert returned.status == "requires_payment_method" and returned.last_payment_error is not None
+    types = [e["type"] for e in _events(server, key)]
+    assert types.count("checkout.session.completed") == 2
+    assert "checkout.session.async_payment_succeeded" in types
+    assert types[0] == "checkout.session.async_payment_failed"
+    assert "payment_intent.processing" in types
+
+
+async def test_the_async_client_completes_and_expires(
+    client: stripe.StripeClient, price: stripe.Price, server: EmbeddedServer
+) -> None:
+    first, second = _payment(client, price), _payment(client, price)
+    async with AsyncFakeServices(server.url) as fake:
+        done = await fake.complete_checkout(first.id, payment_method="pm_card_visa")
+        gone = await fake.expire_checkout(second.id)
+    assert done["status"] == "complete" and gone["status"] == "expired"
+
+
+def test_the_conformance_check_covers_the_new_objects(
+    client: stripe.StripeClient, price: stripe.Price, server: EmbeddedServer, key: str
+) -> None:
+    """Product, Price, Checkout Session and LineItem are each checked against the spec (a
+    stray key in any of them is found), so the recorder keeps every test of them honest."""
+    schema = stripe_schema()
+    cs = _payment(client, price)
+    auth = (key, "")
+    bodies = {
+        "product": httpx.get(f"{server.url}/v1/products/{price.product}", auth=auth).json(),
+        "price": httpx.get(f"{server.url}/v1/prices/{price.id}", auth=auth).json(),
+        "checkout.session": httpx.get(
+            f"{server.url}/v1/checkout/sessions/{cs.id}", auth=auth
+        ).json(),
+        "item": httpx.get(
+            f"{server.url}/v1/checkout/sessions/{cs.id}/line_items", auth=auth
+        ).json()["data"][0],
+    }
+    for kind, body in bodies.items():
+        assert body["object"] == kind
+        assert schema.validate_response(body) == [], kind
+        [stray] = schema.validate_response({**body, "colour": "red"})
+        assert stray.key == "colour", kind

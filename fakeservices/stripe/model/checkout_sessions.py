@@ -56,8 +56,9 @@ MIN_EXPIRY = 30 * 60
 MAX_EXPIRY = 24 * 60 * 60
 MAX_LINE_ITEMS = 100
 URL_RE = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.IGNORECASE)
-#: Intent statuses that complete a session: paid, or authorized for a manual capture.
-SETTLED = ("succeeded", "requires_capture")
+#: Intent statuses that complete a session: paid, authorized for a manual capture, or a delayed
+#: payment under way (its outcome comes later: ``checkout.session.async_payment_*``).
+SETTLED = ("succeeded", "requires_capture", "processing")
 
 PRICE_DATA = P.Obj(
     {
@@ -580,12 +581,21 @@ class CheckoutSessions(Resource):
         self.emit(ctx, "checkout.session.expired", cs)
 
     # -- paying ----------------------------------------------------------------------------
-    def pay(self, ctx: Ctx, sid: str, payment_method: str, email: str | None = None) -> Obj:
+    def pay(
+        self,
+        ctx: Ctx,
+        sid: str,
+        payment_method: str,
+        email: str | None = None,
+        delayed: bool = False,
+    ) -> Obj:
         """Pay (or save the card of) an open session, as the hosted page's form does.
 
         Returns the session: ``complete``, or still ``open`` with its intent in
         ``requires_action`` (a 3DS card). A decline raises the card error (402) with the session
         left open; a timeout card raises :class:`HoldRequest` before anything changes.
+        ``delayed`` (our extension, payment mode) pays as a delayed method would: the session
+        completes ``unpaid`` with its intent ``processing`` until :meth:`settle`.
         """
         acct = self.accounts.open(ctx.account)
         cs = self.session(ctx, acct, sid)
@@ -596,15 +606,20 @@ class CheckoutSessions(Resource):
         spec = peek_spec(acct, payment_method, None)
         if spec is not None and spec.outcome == "timeout":
             raise HoldRequest()
+        if delayed and cs["mode"] != "payment":
+            raise invalid("A delayed payment applies to a session in `payment` mode.")
         email = cs["customer_email"] or email
         if cs["mode"] == "subscription":
             acct.checkout.setdefault(sid, {})["email"] = email
             return self._subscribe(ctx, acct, cs, payment_method, email)
         if cs["mode"] == "payment":
             intent = self._payment_intent(ctx, acct, cs, email)
-            intent = self.payment_intents.confirm(
-                ctx, {"payment_method": payment_method}, intent["id"]
-            )
+            if delayed:
+                intent = self.payment_intents.process(ctx, acct, intent, payment_method)
+            else:
+                intent = self.payment_intents.confirm(
+                    ctx, {"payment_method": payment_method}, intent["id"]
+                )
         else:
             intent = get(acct, cs["setup_intent"], "setup_intent", "setupintent")
             customer = cs["customer"] or self._new_customer(ctx, acct, cs, email, False)
@@ -741,3 +756,23 @@ class CheckoutSessions(Resource):
             "shipping_details": None,
         }
         self.emit(ctx, "checkout.session.completed", cs)
+
+    def settle(self, ctx: Ctx, sid: str, succeed: bool) -> Obj:
+        """The outcome of a delayed payment of a completed session: ``paid`` with
+        ``checkout.session.async_payment_succeeded``, or ``async_payment_failed`` (still
+        ``unpaid``; its PaymentIntent back to ``requires_payment_method``)."""
+        acct = self.accounts.open(ctx.account)
+        cs = self.session(ctx, acct, sid)
+        pi = acct.objects.get(cs["payment_intent"] or "")
+        if cs["status"] != "complete" or pi is None or pi["status"] != "processing":
+            raise invalid(
+                "This Checkout Session has no delayed payment waiting: its status is "
+                f"`{cs['status']}`, its payment_status `{cs['payment_status']}`."
+            )
+        self.payment_intents.settle(ctx, acct, pi, succeed)
+        if succeed:
+            cs["payment_status"] = "paid"
+            self.emit(ctx, "checkout.session.async_payment_succeeded", cs)
+        else:
+            self.emit(ctx, "checkout.session.async_payment_failed", cs)
+        return cs

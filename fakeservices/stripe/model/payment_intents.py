@@ -10,6 +10,7 @@ from fakeservices.stripe import params as P
 from fakeservices.stripe.cards import (
     AUTH_FAILED_MESSAGE,
     AUTH_REQUIRED,
+    GENERIC,
     SLOW_SECONDS,
     CardSpec,
     Decline,
@@ -400,6 +401,30 @@ class PaymentIntents(Resource):
         pi["payment_method"] = None
         pi["next_action"] = None
         self.emit(ctx, "payment_intent.payment_failed", pi)
+        return pi
+
+    def process(self, ctx: Ctx, acct: Account, pi: Obj, pm_value: str) -> Obj:
+        """Our extension: ``pi`` paid by a delayed method waits in ``processing`` for
+        :meth:`settle` (what a bank debit does on Stripe; cards never do)."""
+        if pi["status"] not in CONFIRMABLE:
+            raise wrong_status(pi, "confirm", CONFIRMABLE)
+        pm = self.payment_methods.resolve(ctx, acct, pm_value, "payment_method")
+        pi["payment_method"] = pm["id"]
+        pi["last_payment_error"] = None
+        pi["next_action"] = None
+        pi["status"] = "processing"
+        self.emit(ctx, "payment_intent.processing", pi)
+        return pi
+
+    def settle(self, ctx: Ctx, acct: Account, pi: Obj, succeed: bool) -> Obj:
+        """The outcome of a ``processing`` payment: it succeeds (Charge, balance) or fails back
+        to ``requires_payment_method`` with a failed Charge, as a returned debit does."""
+        pm = get(acct, pi["payment_method"], "payment_method", "PaymentMethod", "payment_method")
+        spec = acct.specs[pm["id"]]
+        if succeed:
+            self._succeed(ctx, acct, pi, pm, spec)
+        else:
+            self._decline(ctx, acct, pi, pm, spec, GENERIC)
         return pi
 
     @endpoint("POST", "/v1/payment_intents/{id}/capture", CAPTURE)
