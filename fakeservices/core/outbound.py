@@ -150,11 +150,18 @@ class Outbound:
 
     async def send_in_order(self, deliveries: list[Delivery]) -> None:
         """Store each delivery and make its first attempt, one after the other, before
-        returning (a Stripe test clock's advance answers after its webhooks); a delivery whose
-        first attempt fails is retried in the background as :meth:`send` would."""
+        returning (a Stripe test clock's advance answers after its webhooks). A delivery whose
+        first attempt fails is retried in the background as :meth:`send` would, and so are the
+        later ones to the same URL: a receiver that is down or hangs costs one attempt's
+        timeout, not one per delivery."""
+        failed: set[str] = set()
         for delivery in deliveries:
+            if delivery.url in failed:
+                self.send(delivery)
+                continue
             self.store.add(delivery)
             if not await self._attempt(delivery):
+                failed.add(delivery.url)
                 task = asyncio.get_running_loop().create_task(self._run(delivery, 1))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)

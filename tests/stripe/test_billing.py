@@ -466,3 +466,25 @@ def test_trial_end_now_and_a_trial_ending_without_a_payment_method(
     _advance(client, clock, T0 + 7 * DAY)
     assert client.v1.subscriptions.retrieve(paused.id).status == "paused"
     assert client.v1.subscriptions.retrieve(canceled.id).status == "canceled"
+
+
+def test_a_failing_endpoint_costs_one_attempt_then_retries_in_the_background(
+    client: stripe.StripeClient, receiver: Receiver, server: EmbeddedServer, key: str
+) -> None:
+    clock = _clock(client)
+    cus = _customer(client, clock)
+    _subscribe(client, cus)
+    _hook(client, receiver)
+    receiver.statuses = [500]  # the first delivery fails; every later one is answered 200
+    _advance(client, clock, FEB1)
+    deliveries = httpx.get(
+        f"{server.url}/__admin/stripe/webhook-deliveries", params={"account": key, "limit": 100}
+    ).json()["data"]
+    [first] = [d for d in deliveries if d["event"] == "test_helpers.test_clock.advancing"]
+    assert first["attempts"][0]["status"] == 500
+    done = httpx.get(
+        f"{server.url}/__admin/stripe/webhook-deliveries/wait",
+        params={"account": key, "state": "delivered", "count": len(deliveries), "timeout": 10},
+    )
+    assert done.status_code == 200
+    assert sorted(_types(receiver, ("invoice.paid",))) == ["invoice.paid"]
