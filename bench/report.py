@@ -353,6 +353,38 @@ def render(r: dict[str, Any]) -> str:
         )
         targets.append(["Wait p99 < 5 ms", f"{w['p99_ms']:.2f} ms", verdict(w["p99_ms"] < 5)])
 
+    bl = r.get("billing")
+    if bl and "error" not in bl:
+        L.append(
+            "## Billing: a test clock advanced 12 monthly periods of one subscription (server time)"
+        )
+        L.append("")
+        L.append(
+            f"`bench/billing.py`, {bl['runs']} runs: the journal's duration of one `advance` a "
+            f"year ahead ({bl['no_webhooks']['events_emitted']} events emitted)."
+        )
+        L.append("")
+        L += table(
+            ["variant", "median", "p90", "max"],
+            [
+                [
+                    label,
+                    f"{bl[k]['median_ms']:.2f} ms",
+                    f"{bl[k]['p90_ms']:.2f} ms",
+                    f"{bl[k]['max_ms']:.2f} ms",
+                ]
+                for k, label in (
+                    ("no_webhooks", "no webhook endpoint"),
+                    (
+                        "one_webhook_endpoint",
+                        "one endpoint, every event delivered before the answer",
+                    ),
+                )
+            ],
+        )
+        nw = bl["no_webhooks"]["median_ms"]
+        targets.append(["Advance 12 monthly periods < 50 ms", f"{nw:.2f} ms", verdict(nw < 50)])
+
     ld = r.get("load")
     if ld and "error" not in ld:
         h = ld["health"]

@@ -38,7 +38,18 @@ VENV = BENCH / ".venv"
 VPY = VENV / "bin" / "python"
 RESULTS_DIR = BENCH / "results"
 EXTRAS = ["localstripe", "py-spy", "pyinstrument", "uvloop", "httptools", "orjson"]
-SECTIONS = ["http", "localstripe", "smtp", "startup", "memory", "wait", "load", "soak", "profile"]
+SECTIONS = [
+    "http",
+    "localstripe",
+    "smtp",
+    "startup",
+    "memory",
+    "wait",
+    "billing",
+    "load",
+    "soak",
+    "profile",
+]
 NODE_DIR = BENCH / ".node"
 MAILDEV = "maildev@3.0.0"
 MAILDEV_JS = NODE_DIR / "node_modules" / "maildev" / "dist" / "bin" / "maildev.js"
@@ -564,6 +575,21 @@ def bench_wait(cfg: argparse.Namespace) -> dict[str, Any]:
         out = load("wait", "--port", str(hport), "--smtp-port", str(sport), "--n", str(cfg.waits))
     log(f"wait: {out}")
     return out
+
+
+def bench_billing(cfg: argparse.Namespace) -> dict[str, Any]:
+    """A test clock advanced 12 monthly periods of one subscription (bench/billing.py)."""
+    runs = 10 if cfg.quick else 30
+    out = subprocess.run(
+        [sys.executable, str(BENCH / "billing.py"), "--runs", str(runs)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    result: dict[str, Any] = json.loads(out.stdout)
+    log(f"billing: {result}")
+    return result
 
 
 def bench_load(cfg: argparse.Namespace) -> dict[str, Any]:

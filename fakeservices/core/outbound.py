@@ -155,34 +155,58 @@ class Outbound:
             self._client = httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
         return self._client
 
-    async def _run(self, delivery: Delivery) -> None:
-        for attempt in range(self.max_attempts):
+    async def send_in_order(self, deliveries: list[Delivery]) -> None:
+        """Store each delivery and make its first attempt, one after the other, before
+        returning (a Stripe test clock's advance answers after its webhooks). A delivery whose
+        first attempt fails is retried in the background as :meth:`send` would, and so are the
+        later ones to the same URL: a receiver that is down or hangs costs one attempt's
+        timeout, not one per delivery."""
+        failed: set[str] = set()
+        for delivery in deliveries:
+            if delivery.url in failed:
+                self.send(delivery)
+                continue
+            self.store.add(delivery)
+            if not await self._attempt(delivery):
+                failed.add(delivery.url)
+                task = asyncio.get_running_loop().create_task(self._run(delivery, 1))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    async def _attempt(self, delivery: Delivery) -> bool:
+        """One POST, recorded on the delivery; whether it was answered with a 2xx."""
+        started = time.time()
+        t0 = time.perf_counter()
+        status: int | None = None
+        error: str | None = None
+        answer: str | None = None
+        try:
+            response = await self.client().post(
+                delivery.url, content=delivery.body, headers=delivery.headers
+            )
+            status = response.status_code
+            answer = response.content[: RESPONSE_CHARS * 4].decode("utf-8", "replace")
+            answer = answer[:RESPONSE_CHARS]
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
+            # Every failure is recorded as an attempt; none may kill the delivery task.
+            error = f"{type(exc).__name__}: {exc}"
+        delivery.attempts.append(
+            Attempt(started, status, error, (time.perf_counter() - t0) * 1000, answer)
+        )
+        if status is not None and 200 <= status < 300:
+            delivery.state = "delivered"
+            self.store.touch(delivery)
+            return True
+        log.info("delivery %s to %s failed (%s)", delivery.id, delivery.url, error or status)
+        self.store.touch(delivery)
+        return False
+
+    async def _run(self, delivery: Delivery, first: int = 0) -> None:
+        for attempt in range(first, self.max_attempts):
             if attempt:
                 await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
-            started = time.time()
-            t0 = time.perf_counter()
-            status: int | None = None
-            error: str | None = None
-            answer: str | None = None
-            try:
-                response = await self.client().post(
-                    delivery.url, content=delivery.body, headers=delivery.headers
-                )
-                status = response.status_code
-                answer = response.content[: RESPONSE_CHARS * 4].decode("utf-8", "replace")
-                answer = answer[:RESPONSE_CHARS]
-            except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
-                # Every failure is recorded as an attempt; none may kill the delivery task.
-                error = f"{type(exc).__name__}: {exc}"
-            delivery.attempts.append(
-                Attempt(started, status, error, (time.perf_counter() - t0) * 1000, answer)
-            )
-            if status is not None and 200 <= status < 300:
-                delivery.state = "delivered"
-                self.store.touch(delivery)
+            if await self._attempt(delivery):
                 return
-            log.info("delivery %s to %s failed (%s)", delivery.id, delivery.url, error or status)
-            self.store.touch(delivery)
         delivery.state = "failed"
         self.store.touch(delivery)
 

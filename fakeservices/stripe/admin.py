@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from fakeservices.core.disconnect import until_disconnect
@@ -18,10 +19,12 @@ from fakeservices.core.query import Query
 from fakeservices.core.readback import Readback
 from fakeservices.core.runtime import Runtime
 from fakeservices.core.store import Store
+from fakeservices.stripe import currency
 from fakeservices.stripe.admin_objects import StripeObjects
 from fakeservices.stripe.errors import HoldRequest, StripeError
 from fakeservices.stripe.events import StripeEvent
 from fakeservices.stripe.model import StripeModel
+from fakeservices.stripe.model.subscriptions import set_after_retries
 from fakeservices.stripe.objects import clone
 
 #: What ``complete`` does when the card asks for 3D Secure.
@@ -117,6 +120,53 @@ class StripeAdmin:
         result = self.model.authenticate(ctx, intent_id, outcome == "succeed")
         return JSONResponse(result)
 
+    async def billing_settings(self, request: Request) -> Response:
+        """Set what Billing does after the last failed retry of a renewal, per account (the
+        Dashboard setting on Stripe): ``{"after_retries": "cancel" | "unpaid" | "past_due"}``."""
+        q = Query(request.query_params)
+        account = q.text("account")
+        q.done()
+        if not account:
+            raise bad_param("account", "the secret key of the account to configure")
+        body = await json_body(request, {"after_retries"})
+        acct = self.model.accounts.open(account)
+        if "after_retries" in body:
+            try:
+                set_after_retries(acct, body["after_retries"])
+            except ValueError as exc:
+                raise bad_param("after_retries", str(exc)) from None
+        return JSONResponse({"after_retries": acct.settings.get("billing.after_retries", "cancel")})
+
+    async def hosted_invoice(self, request: Request) -> Response:
+        """The page an invoice's ``hosted_invoice_url`` points to: its number, status, lines
+        and amounts (no payment form: pay through the API or ``/v1/invoices/{id}/pay``)."""
+        inv_id = request.path_params["id"]
+        keys = self.model.accounts.keys()
+        for key in keys:
+            inv = self.model.accounts.find(key, inv_id)
+            if inv is not None and inv["object"] == "invoice":
+                break
+        else:
+            raise AdminError(404, "not_found", f"No invoice with id {inv_id!r}")
+        cur = inv["currency"]
+        rows = "".join(
+            f"<tr><td>{html.escape(line['description'] or '')}</td>"
+            f"<td>{html.escape(currency.fmt(line['amount'], cur))}</td></tr>"
+            for line in inv["lines"]["data"]
+        )
+        title = html.escape(f"Invoice {inv['number'] or inv['id']}")
+        page = (
+            f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>"
+            f"<body><h1>{title}</h1><p>Status: <strong id='status'>"
+            f"{html.escape(inv['status'])}</strong></p>"
+            f"<table><tr><th>Description</th><th>Amount</th></tr>{rows}</table>"
+            f"<p>Amount due: <span id='amount_due'>"
+            f"{html.escape(currency.fmt(inv['amount_due'], cur))}</span>; "
+            f"remaining: {html.escape(currency.fmt(inv['amount_remaining'], cur))}</p>"
+            "</body></html>"
+        )
+        return HTMLResponse(page)
+
     def _session(self, request: Request) -> tuple[str, str]:
         q = Query(request.query_params)
         account = q.text("account")
@@ -163,7 +213,7 @@ class StripeAdmin:
             raise declined(err) from None
         if ctx.delay:
             await self.runtime.hold(ctx.delay)
-        intent_id = cs["payment_intent"] or cs["setup_intent"]
+        intent_id = sessions.intent_of(acct, cs)
         intent = acct.objects.get(intent_id or "")
         if intent is not None and intent["status"] == "requires_action" and three_ds != "pending":
             intent = self.model.authenticate(ctx, intent["id"], three_ds == "succeed")
@@ -213,6 +263,27 @@ class StripeAdmin:
                 {200: "The intent after authentication", 409: "Not awaiting authentication"},
                 body_schema=body,
             )
+        doc.add(
+            "GET",
+            "/__admin/stripe/invoices/{id}/hosted",
+            "The hosted page of an invoice (its hosted_invoice_url)",
+            [Param("id", location="path")],
+            {200: "An HTML page", 404: "No such invoice"},
+            response_type="text/html",
+        )
+        doc.add(
+            "POST",
+            "/__admin/stripe/billing/settings",
+            "Set what Billing does after a renewal's last failed retry (cancel, unpaid, past_due)",
+            [Param("account", description="its secret key")],
+            {200: "The settings now", 400: "Bad value"},
+            body_schema={
+                "type": "object",
+                "properties": {
+                    "after_retries": {"type": "string", "enum": ["cancel", "unpaid", "past_due"]}
+                },
+            },
+        )
         session = [Param("id", location="path"), Param("account", description="its secret key")]
         doc.add(
             "POST",
@@ -254,6 +325,8 @@ class StripeAdmin:
             {200: "The expired session", 409: "The session is not open"},
         )
         return [
+            Route("/stripe/invoices/{id}/hosted", self.hosted_invoice, methods=["GET"]),
+            Route("/stripe/billing/settings", self.billing_settings, methods=["POST"]),
             Route(
                 "/stripe/checkout/sessions/{id}/complete",
                 self.complete_checkout,

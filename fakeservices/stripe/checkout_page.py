@@ -172,9 +172,8 @@ class CheckoutPage:
 
     # -- rendering -----------------------------------------------------------------------------
     def _intent(self, ctx: Ctx, cs: Obj) -> Obj | None:
-        return self.model.accounts.find(
-            ctx.account, cs["payment_intent"] or cs["setup_intent"] or ""
-        )
+        acct = self.model.accounts.open(ctx.account)
+        return self.model.accounts.find(ctx.account, self.sessions.intent_of(acct, cs) or "")
 
     def _after(self, ctx: Ctx, cs: Obj) -> Response:
         """Where a payment attempt leads: the success URL, or the 3DS challenge."""

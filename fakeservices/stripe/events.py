@@ -29,6 +29,8 @@ class StripeEvent:
     created: int
     body: Obj
     seq: int = 0
+    #: Where its deliveries wait to be sent in order before the response (``Ctx.in_order``).
+    in_order: list[Any] | None = None
 
     def to_json(self) -> Obj:
         body: Obj = clone(self.body)
@@ -67,7 +69,9 @@ class EventLog:
             "request": {"id": ctx.request_id, "idempotency_key": ctx.idempotency_key},
             "type": kind,
         }
-        event = StripeEvent(body["id"], ctx.account, kind, body["created"], body)
+        event = StripeEvent(
+            body["id"], ctx.account, kind, body["created"], body, in_order=ctx.in_order
+        )
         self.store.add(event)
         self.deliver(event)
 

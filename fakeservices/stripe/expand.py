@@ -25,7 +25,10 @@ class Expander:
     def __init__(self, resources: list[Resource] | tuple[Resource, ...]) -> None:
         self.expandable: dict[str, frozenset[str]] = {}
         self.sublists: dict[tuple[str, str], tuple[Endpoint, Resource]] = {}
+        self.includable: dict[tuple[str, str], tuple[str, Resource]] = {}
         for resource in resources:
+            for key, method in resource.includable.items():
+                self.includable[key] = (method, resource)
             for kind, fields in resource.expandable.items():
                 self.expandable[kind] = self.expandable.get(kind, frozenset()) | fields
             for key, endpoint in resource.sublists.items():
@@ -75,6 +78,14 @@ class _Expansion:
                     self.expand(item, rest, depth)
             return
         kind = str(obj.get("object"))
+        included = self.expander.includable.get((kind, head))
+        if included is not None:
+            method, resource = included
+            value = getattr(resource, method)(self.ctx, obj)
+            obj[head] = value
+            if rest and isinstance(value, dict):
+                self.expand(value, rest, depth + 1)
+            return
         if (kind, head) in self.expander.sublists:
             found = self.expander.sublist(self.ctx, kind, head, obj["id"])
             if found is not None:

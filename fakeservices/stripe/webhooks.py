@@ -45,18 +45,20 @@ class WebhookDispatcher:
             return  # most events go nowhere: do not serialize them
         payload = pretty(event.body)
         for endpoint, secret in targets:
-            self.outbound().send(
-                Delivery(
-                    service="stripe",
-                    account=event.account,
-                    url=endpoint["url"],
-                    body=payload,
-                    event=event.type,
-                    ref=event.id,
-                    headers={
-                        "Content-Type": "application/json; charset=utf-8",
-                        "User-Agent": USER_AGENT,
-                        "Stripe-Signature": sign(payload, secret),
-                    },
-                )
+            delivery = Delivery(
+                service="stripe",
+                account=event.account,
+                url=endpoint["url"],
+                body=payload,
+                event=event.type,
+                ref=event.id,
+                headers={
+                    "Content-Type": "application/json; charset=utf-8",
+                    "User-Agent": USER_AGENT,
+                    "Stripe-Signature": sign(payload, secret),
+                },
             )
+            if event.in_order is not None:
+                event.in_order.append(delivery)  # sent, in order, before the response
+            else:
+                self.outbound().send(delivery)

@@ -156,9 +156,9 @@ def test_session_validation_errors(client: stripe.StripeClient, price: stripe.Pr
             "The price specified is inactive.",
         ),
         (
-            {"mode": "subscription", "line_items": [{"price": recurring.id, "quantity": 1}]},
-            "mode",
-            "does not model yet",
+            {"mode": "subscription", "line_items": [{"price": price.id, "quantity": 1}]},
+            "line_items[0][price]",
+            "models only recurring prices in `subscription` mode",
         ),
         (
             {

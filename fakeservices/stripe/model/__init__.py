@@ -30,6 +30,8 @@ from fakeservices.stripe.model.checkout_sessions import CheckoutSessions
 from fakeservices.stripe.model.customers import Customers
 from fakeservices.stripe.model.emitter import Emitter, EventSink
 from fakeservices.stripe.model.events import EventReader, Events
+from fakeservices.stripe.model.invoice_items import InvoiceItems
+from fakeservices.stripe.model.invoices import Invoices
 from fakeservices.stripe.model.payment_intents import PaymentIntents
 from fakeservices.stripe.model.payment_methods import PaymentMethods
 from fakeservices.stripe.model.prices import Prices
@@ -39,6 +41,8 @@ from fakeservices.stripe.model.resource import Endpoint, Page, Resource, SearchP
 from fakeservices.stripe.model.searches import Searches
 from fakeservices.stripe.model.setup_intents import SetupIntents
 from fakeservices.stripe.model.sources import CustomerSources
+from fakeservices.stripe.model.subscriptions import Subscriptions
+from fakeservices.stripe.model.test_clocks import TestClocks
 from fakeservices.stripe.model.tokens import Tokens
 from fakeservices.stripe.model.webhook_endpoints import WebhookEndpoints
 
@@ -70,12 +74,23 @@ class StripeModel:
         self.webhook_endpoints = serve(WebhookEndpoints(accounts))
         self.products = serve(Products(accounts, emit))
         self.prices = serve(Prices(accounts, emit))
+        self.events = serve(Events(events))
+        self.invoices = serve(Invoices(accounts, emit, self.payment_intents, self.payment_methods))
+        self.invoice_items = serve(InvoiceItems(accounts, emit))
+        self.subscriptions = serve(
+            Subscriptions(accounts, emit, self.invoices, self.payment_methods)
+        )
+        self.test_clocks = serve(TestClocks(accounts, emit, self.subscriptions))
         self.checkout_sessions = serve(
             CheckoutSessions(
-                accounts, emit, self.customers, self.payment_intents, self.setup_intents
+                accounts,
+                emit,
+                self.customers,
+                self.payment_intents,
+                self.setup_intents,
+                self.subscriptions,
             )
         )
-        self.events = serve(Events(events))
         self.searches = serve(Searches(accounts))
 
     def _serve(self, resource: R) -> R:

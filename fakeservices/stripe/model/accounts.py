@@ -11,7 +11,7 @@ metrics read them.
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fakeservices.core.clock import SYSTEM_CLOCK, Clock
@@ -39,8 +39,11 @@ class Ctx:
     api_version: str | None = None
     #: Set by slow cards: the wire answers only after this many seconds.
     delay: float = 0.0
-    #: The clock of this context: the account's (a test clock's, once they exist).
+    #: The clock of this context: the account's, or a test clock's (:meth:`at`).
     clock: Clock = SYSTEM_CLOCK
+    #: Events to deliver in order before the response (a test clock's advance), or None: deliver
+    #: in the background as usual. Shared by the contexts :meth:`at` derives.
+    in_order: list[Any] | None = None
     #: Where the request reached us (``http://host:port``, from its Host header): the base of the
     #: URLs we hand out (a Checkout Session's ``url``), so they work through port mappings.
     base_url: str = ""
@@ -48,6 +51,10 @@ class Ctx:
     def now(self) -> int:
         """ "Now" in this context, in whole Unix seconds as Stripe's timestamps are."""
         return int(self.clock.now())
+
+    def at(self, clock: Clock) -> Ctx:
+        """This request's context on another clock (a test clock's objects follow its time)."""
+        return self if clock is self.clock else replace(self, clock=clock)
 
 
 @dataclass
@@ -91,6 +98,13 @@ class Account:
     #: PaymentMethods set up for off-session use by a SetupIntent.
     set_up: set[str] = field(default_factory=set)
     return_urls: dict[str, str] = field(default_factory=dict)
+    #: The PaymentIntent collecting each invoice, and back (Billing).
+    invoice_intents: dict[str, str] = field(default_factory=dict)
+    intent_invoices: dict[str, str] = field(default_factory=dict)
+    #: What happened to an object that its JSON does not show (a trial's warning sent...).
+    notes: dict[str, set[str]] = field(default_factory=dict)
+    #: Account-wide settings the Dashboard holds on Stripe (``billing.after_retries``).
+    settings: dict[str, str] = field(default_factory=dict)
     #: What Checkout keeps beside a session and does not show in it: ``line_items`` (served by
     #: their own list), ``intent_data`` (its ``payment_intent_data``), the ``email`` entered.
     checkout: dict[str, Obj] = field(default_factory=dict)
@@ -139,6 +153,10 @@ class Account:
         self.specs.pop(obj_id, None)
         self.secrets.pop(obj_id, None)
         self.return_urls.pop(obj_id, None)
+        self.notes.pop(obj_id, None)
+        pi_id = self.invoice_intents.pop(obj_id, None)
+        if pi_id is not None:
+            self.intent_invoices.pop(pi_id, None)
         self.checkout.pop(obj_id, None)
         self.checkout_of.pop(obj_id, None)
         self.authenticated.discard(obj_id)

@@ -25,7 +25,7 @@ from fakeservices.stripe import currency, objects
 from fakeservices.stripe import params as P
 from fakeservices.stripe.errors import HoldRequest, StripeError, invalid, missing
 from fakeservices.stripe.model.accounts import Account, Accounts, Ctx, Obj
-from fakeservices.stripe.model.card_data import peek_spec
+from fakeservices.stripe.model.card_data import card_check, peek_spec
 from fakeservices.stripe.model.catalog import (
     PRODUCT_DATA_FIELDS,
     RECURRING,
@@ -47,6 +47,7 @@ from fakeservices.stripe.model.emitter import Emitter
 from fakeservices.stripe.model.payment_intents import PaymentIntents
 from fakeservices.stripe.model.resource import Page, Resource, endpoint, fields
 from fakeservices.stripe.model.setup_intents import SetupIntents
+from fakeservices.stripe.model.subscriptions import Subscriptions
 from fakeservices.stripe.objects import clone
 
 WHERE = "Checkout Sessions"
@@ -111,7 +112,21 @@ UNMODELLED = (
     "name_collection optional_items origin_context payment_method_collection "
     "payment_method_configuration payment_method_data payment_method_options permissions "
     "redirect_on_completion return_url saved_payment_method_options shipping_address_collection "
-    "shipping_options subscription_data tax_id_collection wallet_options"
+    "shipping_options tax_id_collection wallet_options"
+)
+SUBSCRIPTION_DATA = P.Obj(
+    {
+        "description": P.Str(500),
+        "metadata": P.Meta(),
+        "trial_period_days": P.Int(1, 730),
+        "trial_end": P.Int(),
+        **P.unmodelled(
+            WHERE,
+            "application_fee_percent billing_cycle_anchor billing_mode default_tax_rates "
+            "invoice_settings on_behalf_of pending_invoice_item_interval proration_behavior "
+            "transfer_data trial_settings",
+        ),
+    }
 )
 CREATE = P.Obj(
     {
@@ -126,6 +141,7 @@ CREATE = P.Obj(
         "metadata": P.Meta(),
         "payment_intent_data": PAYMENT_INTENT_DATA,
         "setup_intent_data": SETUP_INTENT_DATA,
+        "subscription_data": SUBSCRIPTION_DATA,
         "expires_at": P.Int(),
         "allow_promotion_codes": P.Bool(),
         "currency": P.Str(),
@@ -174,6 +190,7 @@ def not_a_url(param: str) -> StripeError:
 
 def session_object(p: Obj, sid: str, base_url: str, created: int) -> Obj:
     payment = p["mode"] == "payment"
+    pays = p["mode"] != "setup"  # payment and subscription modes collect money
     return {
         "id": sid,
         "object": "checkout.session",
@@ -208,7 +225,7 @@ def session_object(p: Obj, sid: str, base_url: str, created: int) -> Obj:
         else (p.get("customer_creation") or "if_required"),
         "customer_details": None,
         "customer_email": p.get("customer_email"),
-        "discounts": [] if payment else None,
+        "discounts": [] if pays else None,
         "expires_at": p.get("expires_at") or created + MAX_EXPIRY,
         "integration_identifier": None,
         "invoice": None,
@@ -240,7 +257,7 @@ def session_object(p: Obj, sid: str, base_url: str, created: int) -> Obj:
         if payment
         else {},
         "payment_method_types": ["card"],
-        "payment_status": "unpaid" if payment else "no_payment_required",
+        "payment_status": "unpaid" if pays else "no_payment_required",
         "permissions": None,
         "phone_number_collection": {
             "enabled": bool((p.get("phone_number_collection") or {}).get("enabled"))
@@ -256,7 +273,7 @@ def session_object(p: Obj, sid: str, base_url: str, created: int) -> Obj:
         "subscription": None,
         "success_url": p.get("success_url"),
         "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0}
-        if payment
+        if pays
         else None,
         "ui_mode": "hosted_page",
         "url": f"{base_url}/checkout/{sid}",
@@ -296,6 +313,7 @@ class CheckoutSessions(Resource):
     customers: Customers
     payment_intents: PaymentIntents
     setup_intents: SetupIntents
+    subscriptions: Subscriptions
 
     # -- reading ---------------------------------------------------------------------------
     def session(self, ctx: Ctx, acct: Account, sid: str, param: str = "session") -> Obj:
@@ -310,19 +328,18 @@ class CheckoutSessions(Resource):
     def create(self, ctx: Ctx, p: Obj) -> Obj:
         acct = self.accounts.open(ctx.account)
         mode = p["mode"]
-        if mode == "subscription":
-            raise invalid(
-                "Checkout Sessions in `subscription` mode need Stripe Billing (Subscriptions, "
-                "Invoices), which fakeservices does not model yet; use `payment` or `setup` mode.",
-                "mode",
-            )
         self._check_common(ctx, acct, p)
         items: list[tuple[Obj, int, str | None, Obj | None]] = []
-        if mode == "payment":
-            if p.get("setup_intent_data") is not None:
-                raise invalid(
-                    "You can not pass `setup_intent_data` in `payment` mode.", "setup_intent_data"
-                )
+        if mode != "subscription" and p.get("subscription_data") is not None:
+            raise invalid(
+                f"You can not pass `subscription_data` in `{mode}` mode.", "subscription_data"
+            )
+        if mode != "setup":
+            for name in ("setup_intent_data",) + (
+                ("payment_intent_data",) if mode == "subscription" else ()
+            ):
+                if p.get(name) is not None:
+                    raise invalid(f"You can not pass `{name}` in `{mode}` mode.", name)
             items = self._line_items(ctx, acct, p)
         else:
             for name in ("line_items", "payment_intent_data"):
@@ -342,6 +359,8 @@ class CheckoutSessions(Resource):
         acct.checkout[sid] = {
             "line_items": made,
             "intent_data": p.get("payment_intent_data") or {},
+            "subscription_data": p.get("subscription_data") or {},
+            "prices": [(price["id"], qty) for price, qty, _, _ in items],
             "email": None,
         }
         if mode == "setup":
@@ -415,7 +434,14 @@ class CheckoutSessions(Resource):
                 raise invalid(f"Quantity is required. Add `quantity` to `{at}`", at)
             if item["quantity"] < 1:
                 raise invalid("This value must be greater than or equal to 1.", f"{at}[quantity]")
-            if price["type"] == "recurring":
+            recurring = price["type"] == "recurring"
+            if p["mode"] == "subscription" and not recurring:
+                raise invalid(
+                    "fakeservices models only recurring prices in `subscription` mode (Stripe "
+                    "adds one-time prices to the first invoice): use an invoice item instead.",
+                    f"{at}[price]",
+                )
+            if p["mode"] == "payment" and recurring:
                 raise invalid(
                     "You specified `payment` mode but passed a recurring price. Either switch to "
                     "`subscription` mode or use only one-time prices.",
@@ -583,6 +609,9 @@ class CheckoutSessions(Resource):
         if delayed and cs["mode"] != "payment":
             raise invalid("A delayed payment applies to a session in `payment` mode.")
         email = cs["customer_email"] or email
+        if cs["mode"] == "subscription":
+            acct.checkout.setdefault(sid, {})["email"] = email
+            return self._subscribe(ctx, acct, cs, payment_method, email)
         if cs["mode"] == "payment":
             intent = self._payment_intent(ctx, acct, cs, email)
             if delayed:
@@ -601,6 +630,58 @@ class CheckoutSessions(Resource):
             )
         acct.checkout.setdefault(sid, {})["email"] = email
         self.settled(ctx, acct, intent)
+        return cs
+
+    def intent_of(self, acct: Account, cs: Obj) -> str | None:
+        """The intent paying (or saving the card of) the session: in subscription mode, the
+        one collecting the subscription's first invoice."""
+        if cs["payment_intent"] or cs["setup_intent"]:
+            return str(cs["payment_intent"] or cs["setup_intent"])
+        sub = acct.objects.get(acct.checkout.get(cs["id"], {}).get("subscription") or "")
+        if sub is None:
+            return None
+        return acct.invoice_intents.get(sub["latest_invoice"] or "")
+
+    def _subscribe(
+        self, ctx: Ctx, acct: Account, cs: Obj, payment_method: str, email: str | None
+    ) -> Obj:
+        """Subscription mode: the customer (made if needed), the card attached to it, the
+        subscription created ``default_incomplete`` and its first invoice's intent confirmed
+        with the card. A decline raises the 402 and leaves the session open with the incomplete
+        subscription, which the next attempt pays; a 3DS card leaves the intent
+        ``requires_action`` (the session completes once authenticated); a trial completes at
+        once with nothing to pay."""
+        kept = acct.checkout.setdefault(cs["id"], {})
+        sub = acct.objects.get(kept.get("subscription") or "")
+        pm = self.customers.payment_methods.resolve(ctx, acct, payment_method, "payment_method")
+        card_check(acct.specs[pm["id"]], payment_method=clone(pm))
+        customer = cs["customer"] or self._new_customer(ctx, acct, cs, email, True)
+        if pm["customer"] is None:
+            pm["customer"] = customer
+            self.emit(ctx, "payment_method.attached", pm)
+        if sub is None:
+            data: Obj = kept.get("subscription_data") or {}
+            params: Obj = {
+                "customer": customer,
+                "items": [{"price": price, "quantity": qty} for price, qty in kept["prices"]],
+                "default_payment_method": pm["id"],
+                "payment_behavior": "default_incomplete",
+                **{k: v for k, v in data.items() if v is not None},
+            }
+            if data.get("trial_end") is not None:
+                params["trial_end"] = str(data["trial_end"])
+            sub = self.subscriptions.create(ctx, params)
+            kept["subscription"] = sub["id"]
+        else:
+            sub["default_payment_method"] = pm["id"]
+        inv = get(acct, sub["latest_invoice"], "invoice", "invoice")
+        pi = self.subscriptions.invoices.intent_of(acct, inv)
+        if pi is None or inv["status"] == "paid":
+            self._complete(ctx, acct, cs)
+            return cs
+        acct.checkout_of[pi["id"]] = cs["id"]
+        pi = self.payment_intents.confirm(ctx, {"payment_method": pm["id"]}, pi["id"])
+        self.settled(ctx, acct, pi)
         return cs
 
     def _new_customer(
@@ -641,14 +722,24 @@ class CheckoutSessions(Resource):
         cs = acct.objects.get(sid or "")
         if cs is None or cs["status"] != "open" or intent["status"] not in SETTLED:
             return
+        self._complete(ctx, acct, cs, intent)
+
+    def _complete(self, ctx: Ctx, acct: Account, cs: Obj, intent: Obj | None = None) -> None:
+        """The session is complete (``checkout.session.completed``)."""
         email = acct.checkout.get(cs["id"], {}).get("email") or cs["customer_email"]
         if cs["customer"] is not None and email is None:
             customer = acct.objects.get(cs["customer"]) or {}
             email = customer.get("email")
         cs["status"] = "complete"
         cs["url"] = None
-        if cs["mode"] == "payment":
+        if cs["mode"] == "payment" and intent is not None:
             cs["payment_status"] = "paid" if intent["status"] == "succeeded" else "unpaid"
+        if cs["mode"] == "subscription":
+            sub = acct.objects[acct.checkout[cs["id"]]["subscription"]]
+            cs["subscription"] = sub["id"]
+            cs["invoice"] = sub["latest_invoice"]
+            paid = acct.objects[sub["latest_invoice"]]
+            cs["payment_status"] = "paid" if paid["amount_paid"] else "no_payment_required"
         cs["customer_details"] = {
             "address": None,
             "business_name": None,

@@ -13,6 +13,8 @@ from fakeservices.stripe.model.emitter import Emitter
 from fakeservices.stripe.model.payment_methods import PaymentMethods
 from fakeservices.stripe.model.resource import Page, Resource, endpoint, fields
 from fakeservices.stripe.model.sources import CustomerSources, source_of
+from fakeservices.stripe.model.test_clocks import KIND as CLOCK
+from fakeservices.stripe.model.test_clocks import ClockTime
 from fakeservices.stripe.objects import clone
 
 FIELDS: dict[str, P.Field] = {
@@ -61,6 +63,9 @@ class Customers(Resource):
     @endpoint("POST", "/v1/customers", CREATE)
     def create(self, ctx: Ctx, p: Obj) -> Obj:
         acct = self.accounts.open(ctx.account)
+        if p.get("test_clock") is not None:
+            clock = get(acct, p["test_clock"], CLOCK, "test_clock", "test_clock", 400)
+            ctx = ctx.at(ClockTime(clock))  # the customer lives on its clock's time
         pm: Obj | None = None
         if p.get("payment_method") is not None:
             pm = self.payment_methods.resolve(ctx, acct, p["payment_method"], "payment_method")
@@ -70,6 +75,7 @@ class Customers(Resource):
             if spec is not None:
                 card_check(spec)
         cus = objects.customer(p, ctx.now())
+        cus["test_clock"] = p.get("test_clock")
         if isinstance(p.get("invoice_settings"), dict):
             cus["invoice_settings"].update(p["invoice_settings"])
         acct.put(cus)
@@ -138,4 +144,6 @@ class Customers(Resource):
     @endpoint("GET", "/v1/customers", LIST)
     def list(self, ctx: Ctx, p: Obj) -> Page:
         acct = self.accounts.open(ctx.account)
-        return list_of(acct, "customer", p, "customer", email=p.get("email"))
+        return list_of(
+            acct, "customer", p, "customer", email=p.get("email"), test_clock=p.get("test_clock")
+        )

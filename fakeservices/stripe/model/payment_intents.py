@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from fakeservices.stripe import objects
 from fakeservices.stripe import params as P
@@ -160,6 +161,32 @@ class PaymentIntents(Resource):
     emit: Emitter
     payment_methods: PaymentMethods
     balance: Balance
+    #: Called with each intent that succeeds (an invoice's is then paid).
+    on_succeeded: list[Callable[[Ctx, Account, Obj], None]] = field(default_factory=list)
+
+    # -- what other resources use ----------------------------------------------------------
+    def for_invoice(
+        self, ctx: Ctx, acct: Account, amount: int, currency: str, customer: str, description: str
+    ) -> Obj:
+        """The PaymentIntent collecting an invoice (cards only, as Billing creates them)."""
+        p: Obj = {
+            "amount": amount,
+            "currency": currency,
+            "customer": customer,
+            "description": description,
+            "payment_method_types": ["card"],
+            "setup_future_usage": "off_session",
+        }
+        pi = acct.put(objects.payment_intent(p, None, ctx.now()))
+        self.emit(ctx, "payment_intent.created", pi)
+        return pi
+
+    def charge(self, ctx: Ctx, acct: Account, pi: Obj, pm: Obj) -> StripeError | None:
+        """Confirm ``pi`` with ``pm`` now (Billing's automatic collection): it succeeds, needs
+        3DS (``requires_action``) or is declined (the returned card error; state already set)."""
+        pi["payment_method"] = pm["id"]
+        pi["last_payment_error"] = None
+        return self._attempt(ctx, acct, pi, pm, acct.specs[pm["id"]], False, None)
 
     def _pi(self, acct: Account, pi_id: str) -> Obj:
         return get(acct, pi_id, "payment_intent", "payment_intent", "intent")
@@ -336,6 +363,8 @@ class PaymentIntents(Resource):
             self.emit(ctx, "payment_intent.amount_capturable_updated", pi)
         else:
             self.emit(ctx, "payment_intent.succeeded", pi)
+            for hook in self.on_succeeded:
+                hook(ctx, acct, pi)
 
     def _decline(
         self, ctx: Ctx, acct: Account, pi: Obj, pm: Obj, spec: CardSpec, d: Decline

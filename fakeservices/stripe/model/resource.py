@@ -89,6 +89,9 @@ class Resource:
     expandable: ClassVar[Mapping[str, frozenset[str]]] = {}
     #: ``(object kind, field) -> the GET endpoint listing it``.
     sublists: ClassVar[Mapping[tuple[str, str], Endpoint]] = {}
+    #: ``(object kind, field) -> the name of a method (ctx, obj) -> value``: fields that only
+    #: appear when expanded and are not a list (``invoice.confirmation_secret``).
+    includable: ClassVar[Mapping[tuple[str, str], str]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -1,0 +1,1 @@
+"""A small subscription (SaaS) app: plans through Stripe Billing, access from its webhooks."""
