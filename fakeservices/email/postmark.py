@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 
 from fakeservices.core.http import BadJson, loads
 from fakeservices.email.compose import Mailbox, OutAttachment, Outgoing, store_all
-from fakeservices.email.http_common import strict_b64decode
+from fakeservices.email.http_common import json_send_addresses, strict_b64decode
 from fakeservices.email.model import valid_address
 from fakeservices.email.provider import Handler, Provider, SendError
 
@@ -252,20 +252,6 @@ class PostmarkApi(Provider):
 
 def request_addresses(body: bytes) -> tuple[str | None, list[str]]:
     """``From`` and the To/Cc/Bcc addresses of an email or batch body (for fault matching)."""
-    try:
-        data = loads(body)
-    except BadJson:
-        return None, []
-    items = data if isinstance(data, list) else [data]
-    sender: str | None = None
-    recipients: list[str] = []
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        from_value = item.get("From")
-        if sender is None and isinstance(from_value, str):
-            found = [a for _, a in getaddresses([from_value]) if a]
-            sender = found[0] if found else None
-        values = [item.get(k) for k in ("To", "Cc", "Bcc")]
-        recipients += [a for _, a in getaddresses([v for v in values if isinstance(v, str)]) if a]
-    return sender, recipients
+    return json_send_addresses(
+        body, "From", ("To", "Cc", "Bcc"), lambda v: [a for _, a in getaddresses([v]) if a]
+    )

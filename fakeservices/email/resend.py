@@ -24,7 +24,7 @@ from starlette.responses import JSONResponse, Response
 from fakeservices.core.http import BadJson, bearer_token, loads
 from fakeservices.core.idempotency import IdempotencyCache
 from fakeservices.email.compose import Mailbox, OutAttachment, Outgoing, store_all
-from fakeservices.email.http_common import strict_b64decode
+from fakeservices.email.http_common import json_send_addresses, strict_b64decode
 from fakeservices.email.model import StoredEmail, valid_address
 from fakeservices.email.provider import Handler, Provider, SendError
 
@@ -394,26 +394,9 @@ class ResendApi(Provider):
 
 def request_addresses(body: bytes) -> tuple[str | None, list[str]]:
     """``from`` and the to/cc/bcc addresses of a send or batch body (for fault matching)."""
-    try:
-        data = loads(body)
-    except BadJson:
-        return None, []
-    items = data if isinstance(data, list) else [data]
-    sender: str | None = None
-    recipients: list[str] = []
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        from_value = item.get("from")
-        if sender is None and isinstance(from_value, str):
-            found = mailbox(from_value)
-            sender = found.email if found else None
-        for field in ("to", "cc", "bcc"):
-            value = item.get(field)
-            for v in (
-                [value] if isinstance(value, str) else value if isinstance(value, list) else []
-            ):
-                box = mailbox(v) if isinstance(v, str) else None
-                if box is not None:
-                    recipients.append(box.email)
-    return sender, recipients
+    return json_send_addresses(body, "from", ("to", "cc", "bcc"), _addresses)
+
+
+def _addresses(value: str) -> list[str]:
+    box = mailbox(value)
+    return [box.email] if box is not None else []

@@ -65,7 +65,21 @@ def test_fault_groups_and_request_addresses(fake: EmailService) -> None:
         "a@example.com",
         ["b@example.com"],
     )
+    rs_body = json.dumps(
+        [
+            {
+                "from": "Shop <a@example.com>",
+                "to": ["b@example.com", "B <c@example.com>"],
+                "cc": "d@x.io",
+            }
+        ]
+    ).encode()
+    assert fake.provider("resend").addresses(Headers(), rs_body) == (
+        "a@example.com",
+        ["b@example.com", "c@example.com", "d@x.io"],
+    )
     assert fake.provider("sendgrid").addresses(Headers(), b"not json") == (None, [])
+    assert fake.provider("resend").addresses(Headers(), b"not json") == (None, [])
 
 
 def test_injected_faults_use_each_providers_envelope(server: EmbeddedServer, unique: str) -> None:

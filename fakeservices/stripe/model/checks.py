@@ -60,11 +60,11 @@ def merge_metadata(target: Obj, new: dict[str, str] | None) -> None:
             meta[k] = v
 
 
-def paginate(items: list[Obj], p: Obj, noun: str) -> Page:
-    """Newest-first ``items`` paged by ``limit``, ``starting_after`` and ``ending_before``."""
-    limit = p.get("limit")
+def page_limit(p: Obj) -> int:
+    """A list's or search's ``limit``: 1 to 100, default 10, with Stripe's range messages."""
+    limit: int | None = p.get("limit")
     if limit is None:
-        limit = 10
+        return 10
     if not 1 <= limit <= 100:
         raise invalid(
             "This value must be greater than or equal to 1."
@@ -72,6 +72,12 @@ def paginate(items: list[Obj], p: Obj, noun: str) -> Page:
             else "This value must be less than or equal to 100.",
             "limit",
         )
+    return limit
+
+
+def paginate(items: list[Obj], p: Obj, noun: str) -> Page:
+    """Newest-first ``items`` paged by ``limit``, ``starting_after`` and ``ending_before``."""
+    limit = page_limit(p)
     ids = [o["id"] for o in items]
     after, before = p.get("starting_after"), p.get("ending_before")
     if after is not None:

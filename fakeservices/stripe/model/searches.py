@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fakeservices.stripe import params as P
 from fakeservices.stripe.errors import invalid
 from fakeservices.stripe.model.accounts import Account, Accounts, Ctx, Obj
+from fakeservices.stripe.model.checks import page_limit
 from fakeservices.stripe.model.resource import Resource, SearchPage, endpoint
 from fakeservices.stripe.search import (
     FieldType,
@@ -66,16 +67,7 @@ def search_page(
         matches = compile_text(p["query"], fields, resource)
     except QueryError as err:
         raise invalid(err.message, "query") from None
-    limit = p.get("limit")
-    if limit is None:
-        limit = 10
-    if not 1 <= limit <= 100:
-        raise invalid(
-            "This value must be greater than or equal to 1."
-            if limit < 1
-            else "This value must be less than or equal to 100.",
-            "limit",
-        )
+    limit = page_limit(p)
     found = [o for o in acct.of_kind(kind) if matches(o)]
     total = len(found)
     if p.get("page") is not None:
