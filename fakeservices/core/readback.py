@@ -84,9 +84,7 @@ class Readback(Generic[T]):
     #: For a filter that reads costly fields: given the query, a coroutine function awaited with
     #: the items (in scope, ``seq > after``) the filter is about to test, which computes those
     #: fields off the event loop first; None when the query's filter is cheap.
-    filter_prepare: Callable[[Query], Callable[[Sequence[T]], Awaitable[None]] | None] | None = (
-        None
-    )
+    filter_prepare: Callable[[Query], Callable[[Sequence[T]], Awaitable[None]] | None] | None = None
     #: The pydantic model of one item in the OpenAPI document (default: by ``name``).
     model: type[BaseModel] | None = None
 

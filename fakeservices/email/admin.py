@@ -1,8 +1,8 @@
 """Admin read-back of the inbox: ``/__admin/emails`` (list/get/wait/delete), raw, attachments.
 
 Filters other than ``body`` read only the head of a message, so listing and waiting do not parse
-bodies; rendering a message in full does (big ones in a worker thread), and ``view=summary``
-lists the heads alone.
+bodies; ``body`` has the bodies it reads parsed in a worker thread first; rendering a message in
+full parses it (big ones in a worker thread), and ``view=summary`` lists the heads alone.
 """
 
 from __future__ import annotations

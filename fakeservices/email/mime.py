@@ -279,9 +279,8 @@ def parse_head(raw: bytes) -> MailHead:
             if header is not None:
                 parsed.setdefault(key, header)
         _set_addresses(head, parsed, [])
-        head.unread = " ".join(
-            h.unread for k, h in parsed.items() if k in ("to", "cc") and isinstance(h, SlicedAddresses)
-        )
+        sliced = (parsed.get(k) for k in ("to", "cc"))
+        head.unread = " ".join(h.unread for h in sliced if isinstance(h, SlicedAddresses))
         head.subject = texts.get("subject")
         head.date = texts.get("date")
         message_id = texts.get("message-id")
