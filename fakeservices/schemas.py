@@ -21,6 +21,10 @@ class LoopLagView(_Model):
     max_ms: float
     recent_max_ms: float
     p99_ms: float
+    #: The most CPU time the loop's own thread used between two probe wake-ups, since start.
+    busy_max_ms: float = 0.0
+    #: The longest garbage-collector pass since start (it holds the GIL, whichever thread).
+    gc_max_ms: float = 0.0
     samples: int
 
 

@@ -1,34 +1,40 @@
-"""Heavy inputs do not hold the event loop: the server's own loop-lag probe, read from health.
+"""Heavy inputs do not hold the event loop: the server's own loop probe, read from health.
 
-The probe (core/looplag.py) is a task on the server's loop that sleeps 10 ms at a time and
-records how late it wakes: any work done on the loop shows up as lateness. This module runs every
-input that used to stall the loop (issue 14: a Mailgun send to 10,000 recipients held it 5-7 s;
-an SMTP ``To:`` header of 10,000 addresses about 2 s; reading such a message back parses it
-again) against a server of its own, then asserts the probe's worst lateness since start.
+The probe (core/looplag.py) is a task on the server's loop that sleeps 10 ms at a time. For each
+interval it records how late it woke (``max_ms``) and how much CPU time the loop's own thread
+used meanwhile (``busy_max_ms``). This module runs every input that used to stall the loop
+(issue 14: a Mailgun send to 10,000 recipients held it 5-7 s; an SMTP ``To:`` header of 10,000
+addresses about 2 s, then 90-180 ms from a worker thread; a ``body=`` filter parsed every body
+on the loop, 0.9 s over 1,000 mails) against a ``fakeservices serve`` process of its own, then
+asserts the goal: no interval in which the loop's thread worked 50 ms or more.
 
-Why the bound cannot flake and still catches the bug: the goal is under 50 ms, and on an idle
-machine the worst gap here is tens of milliseconds (heavy parses run in worker threads, which
-hand the GIL back every 5 ms). But CI shares two cores with other jobs, and there a worker
-thread's GIL hand-offs can keep the loop waiting far longer (1.4-1.8 s measured at load 8), so
-no fixed wall-clock bound is safe. The bound is therefore the larger of 1 s and half the wall
-time of the shortest heavy step (the SMTP delivery, the read-back that parses it): work done on
-the loop makes the worst gap about as long as its step (6.1 s measured, over 90% of it), while
-work in a thread leaves it a small fraction of the step however slow the machine is, since the
-step stretches with the same starvation.
+Why this bound is the goal and still cannot flake on a loaded 2-core CI machine: wall-clock
+lateness counts waits as well as work: for a CPU the machine gives to other jobs, and for the GIL
+while a worker thread holds it (a C call or a collector pass there; 1.4-1.8 s measured at load
+8). Neither is the loop doing work, and neither shows in the thread's CPU time, which the kernel
+counts only while the thread runs. CPU time for the same work barely moves with load, so the
+margin is what the work costs: the worst interval here is the SMTP session reading the 10,000
+header lines of the big message (aiosmtpd, on the loop: about 25 ms), against 930 ms for the old
+``body=`` filter and 50 ms for one garbage-collector pass over the heap of an embedded server
+(which is why the server is its own process, and ``serve`` freezes its start-up heap). ``busy``
+sums every callback run in an interval, so it bounds the longest one from above. The wall-clock
+lateness is shown when the assertion fails, not asserted.
 """
 
 from __future__ import annotations
 
 import smtplib
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from fakeservices.server import EmbeddedServer, start_server
+from fakeservices.server import EmbeddedServer
+from tests.test_cli import serve, urls
 
-BOUND_MS = 1000.0
+GOAL_MS = 50.0
+STORED = 300  # mails a body= filter reads (1,000 in the measurements, CHANGELOG.md)
+LINES = 1000  # lines in each: together about 0.3 s of parsing on this 2-core machine
 
 
 def addresses(n: int, domain: str = "lag.example") -> list[str]:
@@ -36,13 +42,14 @@ def addresses(n: int, domain: str = "lag.example") -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def lagged() -> Iterator[EmbeddedServer]:
-    with start_server() as s:
-        yield s
+def process() -> Iterator[tuple[str, int]]:
+    with serve("--http-port", "0", "--smtp-port", "0") as (_proc, banner):
+        http_url, _host, smtp_port = urls(banner)
+        yield http_url, smtp_port
 
 
-def test_heavy_inputs_keep_the_loop_serving(lagged: EmbeddedServer, unique: str) -> None:
-    url = lagged.url
+def test_heavy_inputs_keep_the_loop_serving(process: tuple[str, int], unique: str) -> None:
+    url, smtp_port = process
     many = addresses(10_000)
     with httpx.Client(base_url=url, timeout=120) as http:
         mailgun = http.post(
@@ -82,35 +89,56 @@ def test_heavy_inputs_keep_the_loop_serving(lagged: EmbeddedServer, unique: str)
         )
         assert ok.status_code == 200
 
-        started = time.perf_counter()
-        with smtplib.SMTP("127.0.0.1", lagged.smtp_port, timeout=120) as smtp:
+        with smtplib.SMTP("127.0.0.1", smtp_port, timeout=120) as smtp:
             smtp.login(unique, "x")
             header = "From: a@lag.example\r\nTo: " + ",\r\n ".join(many) + "\r\nSubject: lag\r\n"
             refused = smtp.sendmail("a@lag.example", many[:1001], header + "\r\nbody\r\n")
             assert refused == {many[1000]: (452, b"4.5.3 Too many recipients")}
-        steps = [time.perf_counter() - started]
+            # Mails a body= filter reads: only the last one says "needle".
+            for i in range(STORED):
+                word = "needle" if i == STORED - 1 else "hay"
+                text = f"Subject: m{i}\r\n\r\n" + f"{word} {i}\r\n" * LINES
+                smtp.sendmail("a@lag.example", ["b@lag.example"], text)
 
-        # Reading both back parses them (in full) for the first time.
-        for source, account in (("smtp", unique), ("mailgun", f"key-{unique}")):
-            started = time.perf_counter()
-            got = http.get("/__admin/emails", params={"account": account, "source": source})
-            if source == "smtp":
-                steps.append(time.perf_counter() - started)
-            assert got.status_code == 200
-            data = got.json()["data"]
-            assert len(data) == 1
-            assert len(data[0]["to"]) == (10_000 if source == "smtp" else 1000)
+        # Reading both big ones back parses them (in full) for the first time.
+        smtp_mail = http.get("/__admin/emails", params={"account": unique, "subject": "lag"})
+        (stored,) = smtp_mail.json()["data"]
+        assert stored["to"] == many[:1000]  # read as addresses up to the per-header bound
+        assert stored["bcc"] == []  # every envelope recipient is named in To
+        assert any("TooManyAddresses" in e for e in stored["parse_errors"])
+        assert stored["headers"]["To"][0].endswith(many[-1])  # the header is kept whole
+        mailgun_mail = http.get(
+            "/__admin/emails", params={"account": f"key-{unique}", "source": "mailgun"}
+        )
+        assert len(mailgun_mail.json()["data"][0]["to"]) == 1000
+
+        found = http.get(
+            "/__admin/emails", params={"account": unique, "body": "NEEDLE", "view": "summary"}
+        )
+        assert [m["subject"] for m in found.json()["data"]] == [f"m{STORED - 1}"]
 
         lag = http.get("/__admin/health").json()["loop_lag"]
+    print("loop_lag after the heavy inputs:", lag)  # shown with -s: the numbers behind the bound
     assert lag["samples"] > 0
-    bound = max(BOUND_MS, 500 * min(steps))
-    assert lag["max_ms"] < bound, (lag, steps)
+    assert lag["busy_max_ms"] < GOAL_MS, lag
+    assert lag["gc_max_ms"] < GOAL_MS, lag
 
 
 def test_loop_lag_is_in_health_and_metrics(server: EmbeddedServer) -> None:
-    health = httpx.get(f"{server.url}/__admin/health").json()["loop_lag"]
-    assert set(health) == {"max_ms", "recent_max_ms", "p99_ms", "samples"}
+    url = server.url
+    health = httpx.get(f"{url}/__admin/health").json()["loop_lag"]
+    assert set(health) == {
+        "max_ms",
+        "recent_max_ms",
+        "p99_ms",
+        "busy_max_ms",
+        "gc_max_ms",
+        "samples",
+    }
     assert 0 <= health["p99_ms"] <= health["recent_max_ms"] <= health["max_ms"]
-    metrics = httpx.get(f"{server.url}/__admin/metrics").text
+    assert health["busy_max_ms"] >= 0
+    metrics = httpx.get(f"{url}/__admin/metrics").text
     assert 'fakeservices_event_loop_lag_seconds{quantile="0.99"} ' in metrics
     assert "fakeservices_event_loop_lag_max_seconds " in metrics
+    assert "fakeservices_event_loop_busy_max_seconds " in metrics
+    assert "fakeservices_gc_pause_max_seconds " in metrics

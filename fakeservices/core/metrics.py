@@ -22,6 +22,14 @@ _HELP = {
         "gauge",
         "The worst event loop lateness since the server started.",
     ),
+    "fakeservices_event_loop_busy_max_seconds": (
+        "gauge",
+        "The most CPU time the event loop's thread used between two lag probes since start.",
+    ),
+    "fakeservices_gc_pause_max_seconds": (
+        "gauge",
+        "The longest garbage-collector pass since start (it holds the GIL).",
+    ),
 }
 
 
@@ -65,6 +73,12 @@ class Metrics:
             ]
             samples["fakeservices_event_loop_lag_max_seconds"].append(
                 f"fakeservices_event_loop_lag_max_seconds {loop_lag.max_seconds:.6f}"
+            )
+            samples["fakeservices_event_loop_busy_max_seconds"].append(
+                f"fakeservices_event_loop_busy_max_seconds {loop_lag.busy_max_seconds:.6f}"
+            )
+            samples["fakeservices_gc_pause_max_seconds"].append(
+                f"fakeservices_gc_pause_max_seconds {loop_lag.gc_max_seconds:.6f}"
             )
         lines: list[str] = []
         for name, rows in samples.items():

@@ -81,6 +81,10 @@ class Readback(Generic[T]):
     #: Awaited with the items about to be rendered by ``to_json`` (e.g. to parse big ones in a
     #: worker thread first).
     prepare: Callable[[Sequence[T]], Awaitable[None]] | None = None
+    #: For a filter that reads costly fields: given the query, a coroutine function awaited with
+    #: the items (in scope, ``seq > after``) the filter is about to test, which computes those
+    #: fields off the event loop first; None when the query's filter is cheap.
+    filter_prepare: Callable[[Query], Callable[[Sequence[T]], Awaitable[None]] | None] | None = None
     #: The pydantic model of one item in the OpenAPI document (default: by ``name``).
     model: type[BaseModel] | None = None
 
@@ -98,6 +102,14 @@ class Readback(Generic[T]):
             return scope, scope
         return (lambda item: scope(item) and own(item)), scope
 
+    async def _ready(self, q: Query, scope: Scope, after: int) -> None:
+        """Have the filter's costly fields computed (off the loop) for the items it will test."""
+        prepare = self.filter_prepare(q) if self.filter_prepare is not None else None
+        if prepare is not None:
+            items = [i for i in self.store.since(after) if scope(i)]
+            if items:
+                await prepare(items)
+
     def page_json(self, page: Page[T], summary: bool = False) -> dict[str, Any]:
         render = self.brief if summary and self.brief is not None else self.to_json
         return {
@@ -109,11 +121,12 @@ class Readback(Generic[T]):
     # -- endpoints -------------------------------------------------------------------------
     async def list_items(self, request: Request) -> Response:
         q = Query(request.query_params)
-        pred = self.predicate(q)
+        pred, scope = self.scoped_predicate(q)
         after = q.integer("after", 0, 0, MAX_SEQ)
         limit = q.integer("limit", 100, 1, 1000)
         summary = self.brief is not None and q.choice("view", ("full", "summary")) == "summary"
         q.done()
+        await self._ready(q, scope, after)
         page = self.store.query(pred, after, limit)
         if not summary:
             await self._prepare(page.items)
@@ -142,8 +155,9 @@ class Readback(Generic[T]):
 
     async def delete(self, request: Request) -> Response:
         q = Query(request.query_params)
-        pred = self.predicate(q)
+        pred, scope = self.scoped_predicate(q)
         q.done()
+        await self._ready(q, scope, 0)
         return JSONResponse({"deleted": self.store.clear(pred)})
 
     async def wait(self, request: Request) -> Response:
@@ -154,6 +168,7 @@ class Readback(Generic[T]):
         count = q.integer("count", 1, 1, 10_000)
         timeout = q.number("timeout", 10.0, 0.0, MAX_WAIT_SECONDS)
         q.done()
+        await self._ready(q, scope, after)
         result = await until_disconnect(
             request.receive, self.store.wait(pred, count, after, timeout)
         )

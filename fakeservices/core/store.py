@@ -211,6 +211,10 @@ class Store(Generic[T]):
         tail.reverse()
         return iter(tail)
 
+    def since(self, after: int = 0) -> list[T]:
+        """A copy of the items with ``seq > after``, oldest first (may go to a worker thread)."""
+        return list(self._after(after))
+
     def query(
         self, predicate: Callable[[T], bool] = match_all, after: int = 0, limit: int = 100
     ) -> Page[T]:

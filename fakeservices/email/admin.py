@@ -1,14 +1,15 @@
 """Admin read-back of the inbox: ``/__admin/emails`` (list/get/wait/delete), raw, attachments.
 
 Filters other than ``body`` read only the head of a message, so listing and waiting do not parse
-bodies; rendering a message in full does (big ones in a worker thread), and ``view=summary``
-lists the heads alone.
+bodies; ``body`` has the bodies it reads parsed in a worker thread first; rendering a message in
+full parses it (big ones in a worker thread), and ``view=summary`` lists the heads alone.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -54,6 +55,23 @@ async def parse_bodies(mails: Sequence[StoredEmail]) -> None:
             await off_loop(mail.content.size_hint, mail.body)
 
 
+def _read_texts(mails: Sequence[StoredEmail]) -> None:
+    for mail in mails:
+        mail.content.texts()
+
+
+async def texts_off_loop(mails: Sequence[StoredEmail]) -> None:
+    """Parse (in one worker thread) what a ``body`` filter reads of the mails not parsed yet."""
+    todo = [m for m in mails if not m.parsed]
+    if todo:
+        await asyncio.to_thread(_read_texts, todo)
+
+
+def _filter_prepare(q: Query) -> Callable[[Sequence[StoredEmail]], Awaitable[None]] | None:
+    """Only ``body`` reads past the head: its bodies are parsed off the loop first."""
+    return texts_off_loop if q.text("body") is not None else None
+
+
 def filter_params(sources: tuple[str, ...]) -> list[Param]:
     return [
         Param("to", description="a recipient (to, cc, bcc or envelope), case-insensitive exact"),
@@ -79,6 +97,7 @@ class EmailAdmin:
             noun="email",
             brief=StoredEmail.head_json,
             prepare=parse_bodies,
+            filter_prepare=_filter_prepare,
         )
 
     def _lookup(self, request: Request) -> StoredEmail:

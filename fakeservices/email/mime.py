@@ -22,15 +22,27 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import policy
-from email.errors import NonASCIILocalPartDefect
+from email.errors import HeaderDefect, NonASCIILocalPartDefect
 from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from typing import Any
 
+from fakeservices.email.address_list import split_entries
 from fakeservices.email.model import HEADER_WEIGHT, AttachmentInfo, MailBody, MailHead
 
 _ADDRESS_HEADERS = ("from", "to", "cc", "bcc", "reply-to")
+#: An address header longer than this (characters) is parsed entry by entry (``address_list``):
+#: far beyond any ordinary message (about 300 addresses), so those read exactly as before.
+LONG_ADDRESS_HEADER = 8 * 1024
+#: Entries (mailboxes or groups) of one address header that are read as addresses; the rest of
+#: the header is kept as text (in ``headers`` and ``raw``) and flagged in ``parse_errors``. Like
+#: Postfix's ``header_size_limit``, it bounds what one header costs; 1,000 is the most recipients
+#: one SMTP transaction or HTTP send takes here.
+MAX_HEADER_ADDRESSES = 1000
+#: Entries parsed together: small enough that each slice's token tree is short-lived.
+_SLICE = 50
+_LINESEP = re.compile(r"\r\n|\r|\n")
 #: The headers :func:`parse_head` reads.
 _HEAD_FIELDS = frozenset({*_ADDRESS_HEADERS, "subject", "date", "message-id"})
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
@@ -134,12 +146,57 @@ def _normalise(text: str) -> str:
     return text.replace("\r\n", "\n")
 
 
+class TooManyAddresses(HeaderDefect):
+    """More entries than :data:`MAX_HEADER_ADDRESSES` in one address header."""
+
+
+@dataclass(slots=True)
+class SlicedAddresses:
+    """A long address header read entry by entry: what the parsed header object would give."""
+
+    text: str
+    specs: list[str]
+    defects: list[Exception]
+    #: The lower-cased text past the indexed entries ("" when every entry was read).
+    unread: str
+
+
+def _fetch(header_policy: Any, name: str, value: str) -> tuple[Any, str]:
+    """(parsed header, its text) as ``policy.header_fetch_parse`` gives them; may raise.
+
+    A long address header is read slice by slice and bounded (:class:`SlicedAddresses`), so no
+    parse builds a token tree for thousands of addresses.
+    """
+    if len(value) <= LONG_ADDRESS_HEADER or name.lower() not in _ADDRESS_HEADERS:
+        header = header_policy.header_fetch_parse(name, value)
+        return header, _unescape(str(header))
+    entries, rest = split_entries("".join(_LINESEP.split(value)), MAX_HEADER_ADDRESSES)
+    texts: list[str] = []
+    specs: list[str] = []
+    defects: list[Exception] = []
+    for i in range(0, len(entries), _SLICE):
+        part = header_policy.header_factory(name, ",".join(entries[i : i + _SLICE]))
+        texts.append(_unescape(str(part)))
+        specs.extend(_addresses(part))
+        defects.extend(part.defects)
+    unread = _unescape(rest.strip())
+    if unread:
+        texts.append(unread)
+        defects.append(
+            TooManyAddresses(
+                f"more than {MAX_HEADER_ADDRESSES} entries; the first {MAX_HEADER_ADDRESSES} "
+                f"are read as addresses, the rest is kept as text"
+            )
+        )
+    text = ", ".join(t for t in texts if t)
+    return SlicedAddresses(text, specs, defects, unread.lower()), text
+
+
 def _headers(msg: EmailMessage, out: ParsedMail) -> dict[str, Any]:
     parsed: dict[str, Any] = {}
     for name, value in msg.raw_items():
         try:
-            header = msg.policy.header_fetch_parse(name, _unescape(str(value)))
-            text = _unescape(str(header))
+            header, text = _fetch(msg.policy, name, _unescape(str(value)))
             for defect in getattr(header, "defects", ()):
                 if isinstance(defect, NonASCIILocalPartDefect):
                     continue  # fine under SMTPUTF8 / RFC 6532
@@ -156,6 +213,8 @@ def _headers(msg: EmailMessage, out: ParsedMail) -> dict[str, Any]:
 
 
 def _addresses(header: Any) -> list[str]:
+    if isinstance(header, SlicedAddresses):
+        return list(header.specs)
     found: list[str] = []
     for address in getattr(header, "addresses", ()):
         spec = _unescape(str(address.addr_spec))
@@ -213,14 +272,15 @@ def parse_head(raw: bytes) -> MailHead:
             if key not in _HEAD_FIELDS:
                 continue
             try:
-                header = msg.policy.header_fetch_parse(name, _unescape(str(value)))
-                text = _unescape(str(header))
+                header, text = _fetch(msg.policy, name, _unescape(str(value)))
             except Exception:  # kept as received, as the full parse keeps it
                 header, text = None, _unescape(str(value))
             texts.setdefault(key, text)
             if header is not None:
                 parsed.setdefault(key, header)
         _set_addresses(head, parsed, [])
+        sliced = (parsed.get(k) for k in ("to", "cc"))
+        head.unread = " ".join(h.unread for h in sliced if isinstance(h, SlicedAddresses))
         head.subject = texts.get("subject")
         head.date = texts.get("date")
         message_id = texts.get("message-id")

@@ -97,6 +97,9 @@ class MailHead:
     subject: str | None = None
     date: str | None = None
     message_id: str | None = None
+    #: Lower-cased To/Cc text past :data:`~fakeservices.email.mime.MAX_HEADER_ADDRESSES` entries
+    #: (not read as addresses); an envelope recipient named there is not a Bcc recipient.
+    unread: str = ""
 
 
 @dataclass(slots=True)
@@ -267,7 +270,7 @@ def new_mail(
     seen = {a.lower() for a in head.bcc}
     for address in envelope_to:
         key = address.lower()
-        if key not in visible and key not in seen:
+        if key not in visible and key not in seen and key not in head.unread:
             head.bcc.append(address)
             seen.add(key)
     if not head.from_addr:
