@@ -29,6 +29,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from fakeservices.core.looplag import LoopLag
 from fakeservices.server import EmbeddedServer
 from tests.test_cli import serve, urls
 
@@ -142,3 +143,17 @@ def test_loop_lag_is_in_health_and_metrics(server: EmbeddedServer) -> None:
     assert "fakeservices_event_loop_lag_max_seconds " in metrics
     assert "fakeservices_event_loop_busy_max_seconds " in metrics
     assert "fakeservices_gc_pause_max_seconds " in metrics
+
+
+def test_recent_figures_follow_new_samples() -> None:
+    """Health reads max and p99 of the window; they are cached per sample, never stale."""
+    probe = LoopLag(window=100)
+    assert probe.recent() == (0.0, 0.0)
+    for i in range(100):
+        probe.record(i / 1000)
+    assert probe.recent() == (0.099, 0.099)
+    assert probe.recent() == (0.099, 0.099)  # asked again: the same figures
+    for _ in range(100):
+        probe.record(0.001)  # the window now holds only 1 ms samples
+    assert probe.recent() == (0.001, 0.001)
+    assert probe.max_seconds == 0.099

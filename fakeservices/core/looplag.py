@@ -50,6 +50,9 @@ class LoopLag:
         self._gc_started = 0.0
         self.count = 0
         self._task: asyncio.Task[None] | None = None
+        #: (count, max, p99) of the last :meth:`recent`: health may be asked thousands of times a
+        #: second, and sorting the window each time cost a fifth of a health request.
+        self._recent: tuple[int, float, float] = (-1, 0.0, 0.0)
 
     def record(self, lag: float, busy: float = 0.0) -> None:
         lag = max(lag, 0.0)
@@ -90,9 +93,12 @@ class LoopLag:
         """(max, p99) of the recent window, in seconds (0 before the first sample)."""
         if not self.samples:
             return 0.0, 0.0
-        ordered = sorted(self.samples)
-        p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-        return ordered[-1], p99
+        count, top, p99 = self._recent
+        if count != self.count:  # a new sample since: at most 1/INTERVAL sorts a second
+            ordered = sorted(self.samples)
+            top, p99 = ordered[-1], ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+            self._recent = (self.count, top, p99)
+        return top, p99
 
     def snapshot(self) -> dict[str, Any]:
         """What health shows: milliseconds, rounded to 0.1."""
