@@ -14,7 +14,7 @@ The result is what aiosmtpd's line reader yields, byte for byte (the tests compa
   line not) is :attr:`DataState.TOO_MUCH` (552), a line longer than ``line_limit`` bytes with its
   CRLF is :attr:`DataState.TOO_LONG` (500), whichever comes first; the rest is still read (to the
   end of the data) and dropped, so the reply comes after it (RFC 5321 4.2.5);
-- a leading dot is removed from every line (dot-unstuffing, RFC 5321 4.5.2).
+- a leading dot is removed from every line (dot-unstuffing, RFC 5321 4.5.2), chunk by chunk.
 """
 
 from __future__ import annotations
@@ -54,6 +54,8 @@ class DataReader:
         self._skip = len(_START)
         #: The current line's bytes so far (at most ``line_limit``), for the line-length check.
         self._line = b""
+        #: The last two bytes taken (at first, the line start): where a CRLF dot may begin.
+        self._last = _START
         self.done = False
 
     def feed(self, chunk: bytes) -> bytes | None:
@@ -97,7 +99,12 @@ class DataReader:
             self._drop(DataState.TOO_LONG)
             return
         self._line = line
-        self._parts.append(data)
+        # Unstuffed chunk by chunk, so no step works on the whole message. Every match of a CRLF
+        # dot ends in ``data`` (``_last`` is two bytes), and only its dot goes: the first two
+        # bytes out are ``_last`` again.
+        last = self._last
+        self._last = (last + data)[-2:]
+        self._parts.append((last + data).replace(b"\r\n.", b"\r\n")[len(last) :])
 
     def _open_line(self, data: bytes) -> bytes | None:
         """The line still open after ``data``; None if ``data`` makes a line too long."""
@@ -116,7 +123,6 @@ class DataReader:
     def content(self) -> bytes:
         """The message as the client meant it (dot-unstuffed); only once :attr:`done`."""
         assert self.done and self.state is DataState.NOMINAL
-        # With the line start in front, every line's leading dot follows a CRLF.
-        data = b"".join([_START, *self._parts]).replace(b"\r\n.", b"\r\n")
+        data = b"".join(self._parts)
         self._parts.clear()
-        return data[len(_START) :]
+        return data
