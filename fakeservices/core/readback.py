@@ -9,7 +9,6 @@ the same scope), or 503 ``shutting_down`` when the server stops under it.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -22,7 +21,7 @@ from starlette.routing import BaseRoute, Route
 from fakeservices.core.accounts import is_shared
 from fakeservices.core.disconnect import until_disconnect
 from fakeservices.core.errors import AdminError, bad_param
-from fakeservices.core.jsonio import RENDER_OFFLOAD_BYTES, compact_in_pieces
+from fakeservices.core.http import json_response
 from fakeservices.core.openapi import ApiDoc, Param
 from fakeservices.core.query import Query
 from fakeservices.core.store import Page, Record, Store
@@ -91,7 +90,7 @@ class Readback(Generic[T]):
     model: type[BaseModel] | None = None
     #: About how many bytes an item's ``to_json`` renders to (its big strings); items weighing
     #: more than :data:`~fakeservices.core.jsonio.RENDER_OFFLOAD_BYTES` together are rendered
-    #: off the loop. None: items are small.
+    #: off the loop (:func:`~fakeservices.core.http.json_response`). None: items are small.
     weight: Callable[[T], int] | None = None
 
     # -- parsing ---------------------------------------------------------------------------
@@ -146,10 +145,9 @@ class Readback(Generic[T]):
     async def _respond(self, content: dict[str, Any], items: Sequence[T]) -> Response:
         """``JSONResponse(content)``, byte for byte; rendered off the loop when items are big."""
         weight = self.weight
-        if weight is None or sum(weight(i) for i in items) <= RENDER_OFFLOAD_BYTES:
+        if weight is None:
             return JSONResponse(content)
-        body = await asyncio.to_thread(compact_in_pieces, content)
-        return Response(body, media_type=JSONResponse.media_type)
+        return await json_response(content, sum(weight(i) for i in items))
 
     async def get(self, request: Request) -> Response:
         item = self.lookup(request.path_params["id"])
