@@ -102,9 +102,9 @@ class DataReader:
         # Unstuffed chunk by chunk, so no step works on the whole message. Every match of a CRLF
         # dot ends in ``data`` (``_last`` is two bytes), and only its dot goes: the first two
         # bytes out are ``_last`` again.
-        last = self._last
-        self._last = (last + data)[-2:]
-        self._parts.append((last + data).replace(b"\r\n.", b"\r\n")[len(last) :])
+        joined = self._last + data
+        self._parts.append(joined.replace(b"\r\n.", b"\r\n")[len(self._last) :])
+        self._last = joined[-2:]
 
     def _open_line(self, data: bytes) -> bytes | None:
         """The line still open after ``data``; None if ``data`` makes a line too long."""
