@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 
-from fakeservices.core.jsonio import clone, pretty
+import pytest
+from starlette.responses import JSONResponse
+
+from fakeservices.core.jsonio import PIECE_CHARS, clone, compact, compact_in_pieces, pretty
 
 SAMPLE = {
     "id": "pi_1",
@@ -44,3 +47,27 @@ def test_clone_falls_back_for_what_orjson_refuses() -> None:
     copy = clone(value)
     assert copy == value
     assert copy["nested"][0] is not value["nested"][0]
+
+
+def test_compact_in_pieces_is_what_jsonresponse_sends() -> None:
+    long_text = ('é"\\\n\t\u2028x😀' * 30_000) + "end"  # escapes and non-ASCII across pieces
+    assert len(long_text) > 3 * PIECE_CHARS
+    value = {
+        "data": [
+            {"id": "em_1", "text": long_text, "html": None, "n": 1, "f": 2.5, "ok": True},
+            {"empty": {}, "list": [], "nested": [[long_text[:10]], {"k": long_text}]},
+        ],
+        "has_more": False,
+        "next_after": 7,
+    }
+    expected = JSONResponse(value).body
+    assert compact_in_pieces(value) == expected == compact(value)
+    assert compact_in_pieces({1: long_text}) == JSONResponse({1: long_text}).body
+
+
+def test_compact_in_pieces_refuses_what_jsonresponse_refuses() -> None:
+    for bad in ({"x": float("nan")}, {"x": object()}):
+        with pytest.raises((ValueError, TypeError)):
+            JSONResponse(bad)
+        with pytest.raises((ValueError, TypeError)):
+            compact_in_pieces(bad)

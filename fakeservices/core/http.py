@@ -6,6 +6,7 @@ errors below, and each wire adapter renders those in its own service's error for
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -14,6 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from fakeservices.core.jsonio import RENDER_OFFLOAD_BYTES, compact_in_pieces
 
 #: Nesting deeper than this is refused by :func:`loads` (no request any fake takes comes close;
 #: Python's own decoder gives up near 1000 with a RecursionError).
@@ -185,3 +189,16 @@ def _depth(raw: bytes) -> int:
         else:
             depth -= 1
     return deepest
+
+
+async def json_response(content: Any, weight: int, status_code: int = 200) -> Response:
+    """``JSONResponse(content, status_code)``, byte for byte; rendered off the loop when heavy.
+
+    ``weight`` is about how many bytes the content's strings hold (a stored mail's size): past
+    :data:`~fakeservices.core.jsonio.RENDER_OFFLOAD_BYTES` the JSON is encoded in a worker
+    thread, in pieces, so the event loop keeps serving meanwhile.
+    """
+    if weight <= RENDER_OFFLOAD_BYTES:
+        return JSONResponse(content, status_code)
+    body = await asyncio.to_thread(compact_in_pieces, content)
+    return Response(body, status_code, media_type=JSONResponse.media_type)

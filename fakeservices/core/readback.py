@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute, Route
 from fakeservices.core.accounts import is_shared
 from fakeservices.core.disconnect import until_disconnect
 from fakeservices.core.errors import AdminError, bad_param
+from fakeservices.core.http import json_response
 from fakeservices.core.openapi import ApiDoc, Param
 from fakeservices.core.query import Query
 from fakeservices.core.store import Page, Record, Store
@@ -87,6 +88,10 @@ class Readback(Generic[T]):
     filter_prepare: Callable[[Query], Callable[[Sequence[T]], Awaitable[None]] | None] | None = None
     #: The pydantic model of one item in the OpenAPI document (default: by ``name``).
     model: type[BaseModel] | None = None
+    #: About how many bytes an item's ``to_json`` renders to (its big strings); items weighing
+    #: more than :data:`~fakeservices.core.jsonio.RENDER_OFFLOAD_BYTES` together are rendered
+    #: off the loop (:func:`~fakeservices.core.http.json_response`). None: items are small.
+    weight: Callable[[T], int] | None = None
 
     # -- parsing ---------------------------------------------------------------------------
     def predicate(self, q: Query) -> Callable[[T], bool]:
@@ -128,18 +133,26 @@ class Readback(Generic[T]):
         q.done()
         await self._ready(q, scope, after)
         page = self.store.query(pred, after, limit)
-        if not summary:
-            await self._prepare(page.items)
-        return JSONResponse(self.page_json(page, summary))
+        if summary:
+            return JSONResponse(self.page_json(page, summary))
+        await self._prepare(page.items)
+        return await self._respond(self.page_json(page), page.items)
 
     async def _prepare(self, items: Sequence[T]) -> None:
         if self.prepare is not None and items:
             await self.prepare(items)
 
+    async def _respond(self, content: dict[str, Any], items: Sequence[T]) -> Response:
+        """``JSONResponse(content)``, byte for byte; rendered off the loop when items are big."""
+        weight = self.weight
+        if weight is None:
+            return JSONResponse(content)
+        return await json_response(content, sum(weight(i) for i in items))
+
     async def get(self, request: Request) -> Response:
         item = self.lookup(request.path_params["id"])
         await self._prepare([item])
-        return JSONResponse(self.to_json(item))
+        return await self._respond(self.to_json(item), [item])
 
     def lookup(self, item_id: str) -> T:
         item = self.store.get(item_id)
@@ -178,12 +191,13 @@ class Readback(Generic[T]):
             items = result.items[:limit]
             await self._prepare(items)
             next_after = items[-1].seq if items else after
-            return JSONResponse(
+            return await self._respond(
                 {
                     "data": [self.to_json(i) for i in items],
                     "has_more": len(result.items) > limit,
                     "next_after": next_after,
-                }
+                },
+                items,
             )
         if _shutting_down(request):
             raise AdminError(

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, LoginPassword, Session
+from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, LoginPassword, Session, syntax
 
 from fakeservices import __version__
 from fakeservices.core.disconnect import reset_connection
@@ -30,6 +30,7 @@ from fakeservices.core.faults import (
 )
 from fakeservices.core.registry import SmtpHandler
 from fakeservices.core.runtime import Runtime
+from fakeservices.core.smtp_data import DataReader, DataState
 
 log = logging.getLogger("fakeservices.smtp")
 
@@ -39,6 +40,9 @@ DEFAULT_ACCOUNT = "default"
 #: RFC 5321 asks for at least 100; 1,000 matches the HTTP send APIs' limits.
 MAX_RECIPIENTS = 1000
 TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
+#: The most bytes one read of the DATA phase takes: everything the connection has buffered (the
+#: stream reader holds far less; it pauses the socket past twice its line limit).
+DATA_READ_BYTES = 1 << 30
 
 
 class _NoLoginDataWarning(logging.Filter):
@@ -306,6 +310,79 @@ class FakeSMTP(SMTP):
                 self.transport.close()
             return
         await super()._handle_client()
+
+    @syntax("DATA")
+    async def smtp_DATA(self, arg: str) -> None:
+        """aiosmtpd's DATA command, reading the message in chunks instead of line by line.
+
+        Everything else is aiosmtpd 1.4's ``smtp_DATA``: the same checks and replies before
+        354, 552 past ``data_size_limit`` and 500 for a line past ``line_length_limit`` (both
+        after the whole message is read), the ``handle_DATA`` hook with ``envelope.content`` and
+        ``original_content`` set, and the envelope reset after. The reading is
+        :class:`~fakeservices.core.smtp_data.DataReader` (why: its module docstring).
+        """
+        if await self.check_helo_needed():
+            return
+        if await self.check_auth_needed("DATA"):
+            return
+        assert self.envelope is not None
+        if not self.envelope.rcpt_tos:
+            await self.push("503 Error: need RCPT command")
+            return
+        if arg:
+            await self.push("501 Syntax: DATA")
+            return
+        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        data = DataReader(self.data_size_limit, self.line_length_limit)
+        while self.transport is not None:
+            try:
+                # All the reader has buffered; eof_received cancels this coroutine, so an empty
+                # read (end of stream) only comes if the peer half-closed mid-message.
+                chunk = await self._reader.read(DATA_READ_BYTES)
+            except asyncio.CancelledError:
+                log.info("Connection lost during DATA")
+                self._writer.close()
+                raise
+            if not chunk:
+                self._writer.close()
+                return
+            rest = data.feed(chunk)
+            if rest is not None:
+                # Commands the client pipelined after the data: the reader is empty now (this
+                # read took all it held), so feeding them back keeps their order.
+                if rest and not self._reader.at_eof():
+                    self._reader.feed_data(rest)
+                break
+        if not data.done:
+            return
+        if data.state is DataState.TOO_LONG:
+            await self.push("500 Line too long (see RFC5321 4.5.3.1.6)")
+            self._after_data()
+            return
+        if data.state is DataState.TOO_MUCH:
+            await self.push("552 Error: Too much mail data")
+            self._after_data()
+            return
+        original_content = data.content()
+        content: str | bytes = original_content
+        if self._decode_data:
+            if self.enable_SMTPUTF8:
+                content = original_content.decode("utf-8", errors="surrogateescape")
+            else:
+                try:
+                    content = original_content.decode("ascii", errors="strict")
+                except UnicodeDecodeError:
+                    await self.push("500 Error: strict ASCII mode")
+                    return
+        self.envelope.content = content
+        self.envelope.original_content = original_content
+        status = await self._call_handler_hook("DATA")
+        self._after_data()
+        await self.push("250 OK" if status is MISSING else status)
+
+    def _after_data(self) -> None:
+        """A fresh envelope for the next transaction (aiosmtpd's post-DATA state)."""
+        self._set_post_data_state()  # type: ignore[no-untyped-call]
 
     async def hold_open(self, hold: Any) -> None:
         """Wait for ``hold`` (a coroutine) or for the client to hang up, whichever is first."""

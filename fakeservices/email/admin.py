@@ -72,6 +72,11 @@ def _filter_prepare(q: Query) -> Callable[[Sequence[StoredEmail]], Awaitable[Non
     return texts_off_loop if q.text("body") is not None else None
 
 
+def _weight(mail: StoredEmail) -> int:
+    """What a mail's full JSON weighs: about its size (text and HTML are decoded from it)."""
+    return mail.content.size_hint
+
+
 def filter_params(sources: tuple[str, ...]) -> list[Param]:
     return [
         Param("to", description="a recipient (to, cc, bcc or envelope), case-insensitive exact"),
@@ -98,6 +103,7 @@ class EmailAdmin:
             brief=StoredEmail.head_json,
             prepare=parse_bodies,
             filter_prepare=_filter_prepare,
+            weight=_weight,
         )
 
     def _lookup(self, request: Request) -> StoredEmail:

@@ -21,7 +21,7 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from fakeservices.core.http import BadJson, bearer_token, loads
+from fakeservices.core.http import BadJson, bearer_token, json_response, loads
 from fakeservices.core.idempotency import IdempotencyCache
 from fakeservices.email.compose import Mailbox, OutAttachment, Outgoing, store_all
 from fakeservices.email.http_common import json_send_addresses, strict_b64decode
@@ -388,7 +388,8 @@ class ResendApi(Provider):
                 and mail.account == key
                 and mail.extra.get("provider_message_id") == email_id
             ):
-                return JSONResponse(email_object(mail))
+                # A big html or text is encoded off the loop (same bytes).
+                return await json_response(email_object(mail), mail.content.size_hint)
         raise invalid(MSG_NOT_FOUND, "not_found", 404)
 
 

@@ -11,7 +11,9 @@ from typing import Any
 import httpx
 import requests
 from sendgrid import SendGridAPIClient
+from starlette.responses import JSONResponse
 
+from fakeservices.core.jsonio import RENDER_OFFLOAD_BYTES
 from fakeservices.server import EmbeddedServer
 
 from .helpers import list_emails, wait_emails
@@ -196,3 +198,22 @@ def test_mailgun_http_is_journaled_even_when_rejected(
     assert resp.status_code == 400
     entries = admin.get("/__admin/requests", params={"service": "mailgun", "account": key})
     assert [e["status"] for e in entries.json()["data"]] == [400]
+
+
+def test_a_big_message_reads_back_as_compact_json(
+    server: EmbeddedServer, admin: httpx.Client, addr: Callable[..., str]
+) -> None:
+    # Over RENDER_OFFLOAD_BYTES: rendered in a worker thread, in pieces; the same bytes.
+    to = addr("big")
+    text = ("é line\r\n" + "a" * 70 + "\r\n") * 5000
+    assert len(text) > RENDER_OFFLOAD_BYTES
+    raw = f"To: {to}\r\nSubject: big\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}"
+    with smtplib.SMTP(server.smtp_host, server.smtp_port, timeout=10) as s:
+        s.sendmail("a@example.com", [to], raw.encode())
+    (head,) = wait_emails(admin, to=to)
+    one = admin.get(f"/__admin/emails/{head['id']}")
+    assert one.headers["content-type"] == "application/json"
+    assert one.json()["text"] == text.replace("\r\n", "\n")
+    assert one.content == JSONResponse(one.json()).body
+    listed = admin.get("/__admin/emails", params={"to": to})
+    assert listed.content == JSONResponse({**listed.json(), "data": [one.json()]}).body

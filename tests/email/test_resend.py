@@ -20,8 +20,10 @@ from resend.exceptions import (
     ResendError,
     ValidationError,
 )
+from starlette.responses import JSONResponse
 
 from fakeservices.core.clock import ManualClock
+from fakeservices.core.jsonio import RENDER_OFFLOAD_BYTES
 from fakeservices.server import EmbeddedServer, start_server
 
 from .helpers import list_emails, still_serving, wait_emails
@@ -91,6 +93,23 @@ def test_send_is_stored_and_read_back_with_get(
     assert (got["cc"], got["bcc"], got["reply_to"]) == ([cc], [bcc], ["support@acme.example"])
     assert (got["html"], got["text"], got["last_event"]) == ("<p>Hi</p>", "Hi", "delivered")
     assert got["tags"] == [{"name": "category", "value": "welcome"}]
+
+
+def test_get_of_a_big_email_is_the_same_json_rendered_off_the_loop(
+    server: EmbeddedServer, key: str, addr: Callable[..., str]
+) -> None:
+    html = '<p>é "quoted" line</p>\n' * 20_000  # past RENDER_OFFLOAD_BYTES
+    assert len(html.encode()) > RENDER_OFFLOAD_BYTES
+    sent = resend.Emails.send(
+        {"from": "a@acme.example", "to": addr("x"), "subject": "s", "html": html}
+    )
+    got = resend.Emails.get(sent["id"])
+    assert got["html"] == html
+    resp = requests.get(
+        f"{server.url}/emails/{sent['id']}", headers={"Authorization": f"Bearer {key}"}, timeout=10
+    )
+    assert resp.headers["content-type"] == "application/json"
+    assert resp.content == JSONResponse(resp.json()).body
 
 
 def test_get_is_scoped_to_the_key_and_checks_the_id(
