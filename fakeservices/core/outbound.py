@@ -137,14 +137,31 @@ class Outbound:
         self.timeout = timeout
         self._client: httpx.AsyncClient | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        #: Per URL, in the order sent, the deliveries whose first attempt has not ended. A
+        #: delivery makes its first attempt after those before it to the same URL have made
+        #: theirs, so a receiver gets one endpoint's events in the order they happened (two
+        #: concurrent POSTs could land in either order; retries stay in the background).
+        self._first_pending: dict[str, dict[asyncio.Event, str]] = {}
 
     def send(self, delivery: Delivery) -> Delivery:
         """Store the delivery and start sending it; returns at once."""
         self.store.add(delivery)
-        task = asyncio.get_running_loop().create_task(self._run(delivery))
+        first_done = asyncio.Event()
+        queue = self._first_pending.setdefault(delivery.url, {})
+        earlier = tuple(queue)
+        queue[first_done] = delivery.account
+        task = asyncio.get_running_loop().create_task(self._run(delivery, 0, first_done, earlier))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return delivery
+
+    def _settle(self, url: str, first_done: asyncio.Event) -> None:
+        first_done.set()
+        pending = self._first_pending.get(url)
+        if pending is not None:
+            pending.pop(first_done, None)
+            if not pending:
+                del self._first_pending[url]
 
     @property
     def pending(self) -> int:
@@ -155,12 +172,27 @@ class Outbound:
             self._client = httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
         return self._client
 
-    async def send_in_order(self, deliveries: list[Delivery]) -> None:
+    async def send_in_order(self, deliveries: list[Delivery], account: str | None = None) -> None:
         """Store each delivery and make its first attempt, one after the other, before
         returning (a Stripe test clock's advance answers after its webhooks). A delivery whose
         first attempt fails is retried in the background as :meth:`send` would, and so are the
         later ones to the same URL: a receiver that is down or hangs costs one attempt's
-        timeout, not one per delivery."""
+        timeout, not one per delivery.
+
+        Deliveries already on their way to the same URLs (events of API calls made before, sent
+        in the background) make their first attempt before these, as :meth:`send` orders its
+        own: without that, an event of the advance could overtake an earlier one
+        (``customer.subscription.deleted`` before the ``.updated`` of the cancel request) and the
+        receiver would apply them out of order. With ``account``, that account's deliveries on
+        their way to any URL go first too, even when ``deliveries`` is empty (an advance that
+        crossed no billing moment still answers after the events of the calls before it). Each
+        wait is bounded by one attempt's timeout."""
+        urls = [d.url for d in deliveries]
+        if account is not None:
+            urls += [u for u, queue in self._first_pending.items() if account in queue.values()]
+        for url in dict.fromkeys(urls):
+            for first_done in tuple(self._first_pending.get(url, ())):
+                await first_done.wait()
         failed: set[str] = set()
         for delivery in deliveries:
             if delivery.url in failed:
@@ -201,14 +233,30 @@ class Outbound:
         self.store.touch(delivery)
         return False
 
-    async def _run(self, delivery: Delivery, first: int = 0) -> None:
-        for attempt in range(first, self.max_attempts):
-            if attempt:
-                await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
-            if await self._attempt(delivery):
-                return
-        delivery.state = "failed"
-        self.store.touch(delivery)
+    async def _run(
+        self,
+        delivery: Delivery,
+        first: int = 0,
+        first_done: asyncio.Event | None = None,
+        earlier: tuple[asyncio.Event, ...] = (),
+    ) -> None:
+        try:
+            for before in earlier:  # each ends within one attempt's timeout
+                await before.wait()
+            for attempt in range(first, self.max_attempts):
+                if attempt:
+                    await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
+                delivered = await self._attempt(delivery)
+                if first_done is not None:
+                    self._settle(delivery.url, first_done)
+                    first_done = None
+                if delivered:
+                    return
+            delivery.state = "failed"
+            self.store.touch(delivery)
+        finally:
+            if first_done is not None:  # cancelled (shutdown) before its first attempt ended
+                self._settle(delivery.url, first_done)
 
     async def stop(self) -> None:
         for task in tuple(self._tasks):

@@ -296,8 +296,8 @@ class StripeWire:
             return self.error(timeout, req_id, request), False
         except StripeError as err:
             return self.error(err, req_id, request), err.saved
-        if ctx.in_order:
-            await self.runtime.outbound.send_in_order(ctx.in_order)
+        if ctx.in_order is not None:
+            await self.runtime.outbound.send_in_order(ctx.in_order, ctx.account)
         if ctx.delay:
             await self.runtime.hold(ctx.delay)
         return self.response(200, json_bytes(rendered), req_id, request), True
