@@ -14,13 +14,14 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
-
-import httpx
+from typing import TYPE_CHECKING, Any, Literal
 
 from fakeservices.core.clock import rfc3339
 from fakeservices.core.query import Query
 from fakeservices.core.store import Store
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger("fakeservices.outbound")
 
@@ -169,6 +170,10 @@ class Outbound:
 
     def client(self) -> httpx.AsyncClient:
         if self._client is None:
+            # httpx is imported on the first delivery: with its dependencies it is about a fifth
+            # of the server's start-up, and most runs deliver no webhook at all.
+            import httpx
+
             self._client = httpx.AsyncClient(timeout=self.timeout, follow_redirects=False)
         return self._client
 
@@ -212,6 +217,8 @@ class Outbound:
         status: int | None = None
         error: str | None = None
         answer: str | None = None
+        import httpx  # already loaded by client()
+
         try:
             response = await self.client().post(
                 delivery.url, content=delivery.body, headers=delivery.headers
