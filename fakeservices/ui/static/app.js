@@ -535,8 +535,11 @@
         h("button", { type: "button", class: "danger", onclick: () => auth("fail") }, "Fail 3D Secure"));
     }
     if (o.object === "checkout.session" && o.status === "open") {
-      const card = h("select", { name: "checkout-card" },
+      // The choice lives in state: live updates re-render this pane while a person picks.
+      const card = h("select", { name: "checkout-card",
+        onchange: (ev) => { state.checkoutCard = ev.target.value; } },
         ...CHECKOUT_CARDS.map(([value, text]) => h("option", { value }, text)));
+      card.value = state.checkoutCard || CHECKOUT_CARDS[0][0];
       const post = (verb, body) => guarded(async () => {
         const path = `stripe/checkout/sessions/${encodeURIComponent(o.id)}/${verb}`;
         r.resource = await api(path, { method: "POST", query: [["account", r.account]], body });
