@@ -19,6 +19,7 @@ import pytest
 from fakeservices.core.clock import ManualClock
 from fakeservices.core.faults import RateWindows
 from fakeservices.server import EmbeddedServer, start_server
+from tests.test_faults import add_rule
 
 CLOCK = ManualClock(1000.0)
 
@@ -34,13 +35,6 @@ def http(limited: EmbeddedServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=limited.url, timeout=30) as client:
         yield client
         client.delete("/__admin/faults")
-
-
-def add_rule(http: httpx.Client, rule: dict[str, Any]) -> dict[str, Any]:
-    r = http.post("/__admin/faults", json=rule)
-    assert r.status_code == 201, r.text
-    body: dict[str, Any] = r.json()
-    return body
 
 
 def message(sender: str, to: str, subject: str) -> EmailMessage:
