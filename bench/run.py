@@ -62,12 +62,14 @@ def ensure_venv(reinstall: bool) -> None:
     if Path(sys.prefix).resolve() == VENV.resolve():
         return
     if reinstall or not VPY.exists():
-        print(f"creating {VENV} ...", flush=True)
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run(
-            [str(VPY), "-m", "pip", "install", "-q", "-e", str(REPO), *EXTRAS], check=True
-        )
+        create_venv()
     os.execv(str(VPY), [str(VPY), __file__, *sys.argv[1:]])
+
+
+def create_venv() -> None:
+    print(f"creating {VENV} ...", flush=True)
+    subprocess.run([sys.executable, "-m", "venv", "--clear", str(VENV)], check=True)
+    subprocess.run([str(VPY), "-m", "pip", "install", "-q", "-e", str(REPO), *EXTRAS], check=True)
 
 
 # -- processes ------------------------------------------------------------------------------------
