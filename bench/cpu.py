@@ -23,28 +23,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import run  # bench/run.py: the venv, the processes and the load generator
 
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds of ``pid`` so far."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
-
 
 def measure(kind: str, pid: int, port: int, scenario: str, a: argparse.Namespace) -> float:
     """CPU microseconds per completed operation for one run."""
-    before = cpu_seconds(pid)
     args = [kind, "--port", str(port), "--conns", str(a.conns), "--duration", str(a.duration)]
     if kind == "http":
         args += ["--scenario", scenario]
     else:
         args += ["--size", str(10 * 1024)]
-    result = run.load(*args, "--warmup", "0")
-    spent = cpu_seconds(pid) - before
-    ops = int(result.get("ops", result.get("msgs", 0)))
-    return spent / max(ops, 1) * 1e6
+    return float(run.load_cpu(pid, *args)["cpu_us_per_op"])
 
 
 def main() -> None:

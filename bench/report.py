@@ -27,6 +27,17 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "**MISSED**"
 
 
+def cpu_cell(ours: dict[str, Any], bare: dict[str, Any], row: dict[str, Any]) -> str:
+    """Server CPU time per operation, ours and the baseline's, and baseline / ours."""
+    if "cpu_ratio" not in row:
+        return "-"
+    return f"{f0(ours['cpu_us'])} / {f0(bare['cpu_us'])} ({f2(row['cpu_ratio'])})"
+
+
+def cpu_note(row: dict[str, Any]) -> str:
+    return f" (CPU {f2(row['cpu_ratio'])})" if "cpu_ratio" in row else ""
+
+
 def table(head: list[str], rows: list[list[str]]) -> list[str]:
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     out += ["| " + " | ".join(r) + " |" for r in rows]
@@ -112,6 +123,7 @@ def render(r: dict[str, Any]) -> str:
                     f0(st["ops_per_s"]),
                     f"{f1(st['p50_ms'])} / {f1(st['p99_ms'])}",
                     f"**{f2(row['ratio'])}x**",
+                    cpu_cell(fk, st, row),
                     f"{f0(fk.get('resp_bytes', 0))} / {f0(st.get('resp_bytes', 0))}",
                     f"{fk['runs']} vs {st['runs']}",
                     str(fk["non_2xx"] + st["non_2xx"]),
@@ -122,7 +134,7 @@ def render(r: dict[str, Any]) -> str:
                 targets.append(
                     [
                         f"{label} >= {want}x bare Starlette",
-                        f"{f2(row['ratio'])}x",
+                        f"{f2(row['ratio'])}x" + cpu_note(row),
                         verdict(row["ratio"] >= want),
                     ]
                 )
@@ -134,6 +146,7 @@ def render(r: dict[str, Any]) -> str:
                 "bare Starlette",
                 "p50 / p99 ms",
                 "ratio",
+                "server CPU us/op ours / bare (ratio)",
                 "body bytes ours / bare",
                 "runs",
                 "non-2xx",
@@ -240,6 +253,7 @@ def render(r: dict[str, Any]) -> str:
                         f"{f0(fk['msgs_per_s'])} ({f1(fk['p50_ms'])} / {f1(fk['p99_ms'])} ms)",
                         f"{f0(ba['msgs_per_s'])} ({f1(ba['p50_ms'])} / {f1(ba['p99_ms'])} ms)",
                         f"**{f2(row['ratio'])}x**",
+                        cpu_cell(fk, ba, row),
                         f"{f0(mdr['msgs_per_s'])} ({f1(mdr['p50_ms'])} / {f1(mdr['p99_ms'])} ms)"
                         if mdr
                         else "-",
@@ -251,7 +265,7 @@ def render(r: dict[str, Any]) -> str:
                     targets.append(
                         [
                             f"SMTP x{conns} >= 0.9x bare aiosmtpd",
-                            f"{f2(row['ratio'])}x ({f0(fk['msgs_per_s'])} msg/s)",
+                            f"{f2(row['ratio'])}x ({f0(fk['msgs_per_s'])} msg/s)" + cpu_note(row),
                             verdict(row["ratio"] >= 0.9),
                         ]
                     )
@@ -271,6 +285,7 @@ def render(r: dict[str, Any]) -> str:
                 "fakeservices msg/s (p50 / p99)",
                 "bare aiosmtpd msg/s",
                 "ratio",
+                "server CPU us/msg ours / bare (ratio)",
                 "MailDev msg/s",
                 "vs MailDev",
                 "runs (ours vs aiosmtpd vs MailDev)",
