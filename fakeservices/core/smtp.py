@@ -30,6 +30,7 @@ from fakeservices.core.faults import (
 )
 from fakeservices.core.registry import SmtpHandler
 from fakeservices.core.runtime import Runtime
+from fakeservices.core.smtp_address import plain_angle_addr
 from fakeservices.core.smtp_data import DataReader, DataState
 
 log = logging.getLogger("fakeservices.smtp")
@@ -310,6 +311,14 @@ class FakeSMTP(SMTP):
                 self.transport.close()
             return
         await super()._handle_client()
+
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        """aiosmtpd's address reading, with a fast path for ``<a@x.example>`` (see
+        :mod:`~fakeservices.core.smtp_address` for why)."""
+        plain = plain_angle_addr(arg, self.local_part_limit) if arg else None
+        if plain is not None:
+            return plain
+        return super()._getaddr(arg)
 
     @syntax("DATA")
     async def smtp_DATA(self, arg: str) -> None:
