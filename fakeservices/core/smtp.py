@@ -258,6 +258,7 @@ class SmtpGateway:
     ) -> None:
         code = int(reply[:3]) if reply[:3].isdigit() else 0
         duration_ms = (time.perf_counter() - t0) * 1000
+        head_end = data.find(b"\r\n\r\n")  # (a ``split`` would copy the body too)
         self.runtime.journal.record(
             service="smtp",
             method="DATA",
@@ -269,7 +270,7 @@ class SmtpGateway:
             fault=fault,
             # The header block only: the whole message is in the inbox, and a journal copy of
             # every body would double the memory each stored email costs.
-            request_body=data.split(b"\r\n\r\n", 1)[0],
+            request_body=data if head_end < 0 else data[:head_end],
             response_body=reply.encode(),
             detail={
                 "mail_from": envelope.mail_from,
