@@ -277,26 +277,30 @@ def parse_head(raw: bytes) -> MailHead:
         parsed: dict[str, Any] = {}
         for name, value in items:
             key = name.lower()
-            if key not in _HEAD_FIELDS or (key in texts and key in parsed):
+            address = key in _ADDRESS_HEADERS
+            # Texts come from the first header of the name, addresses from the first that parses.
+            if key not in _HEAD_FIELDS or key in (parsed if address else texts):
                 continue
-            header: Any
             plain = (
                 plain_headers.read_value(key, value, LONG_ADDRESS_HEADER)
                 if isinstance(value, str)
                 else None
             )
             if isinstance(plain, list):  # an address header's addr-specs
-                header, text = plain, value
-            elif plain is not None:
-                header = text = plain
+                parsed[key] = plain
+                continue
+            if isinstance(plain, str):
+                texts[key] = plain
+                continue
+            try:
+                header, text = _fetch(POLICY, name, _unescape(str(value)))
+            except Exception:  # kept as received, as the full parse keeps it
+                header, text = None, _unescape(str(value))
+            if address:
+                if header is not None:
+                    parsed[key] = header
             else:
-                try:
-                    header, text = _fetch(POLICY, name, _unescape(str(value)))
-                except Exception:  # kept as received, as the full parse keeps it
-                    header, text = None, _unescape(str(value))
-            texts.setdefault(key, text)
-            if header is not None:
-                parsed.setdefault(key, header)
+                texts[key] = text
         _set_addresses(head, parsed, [])
         sliced = (parsed.get(k) for k in ("to", "cc"))
         head.unread = " ".join(h.unread for h in sliced if isinstance(h, SlicedAddresses))
