@@ -222,3 +222,27 @@ def test_a_long_address_header_is_left_to_the_sliced_reading() -> None:
     value = ", ".join(f"user{i}@example.com" for i in range(20))
     assert plain_headers.read_value("to", value, longest=len(value)) is not None
     assert plain_headers.read_value("to", value, longest=len(value) - 1) is None
+
+
+def test_a_message_as_smtplib_sends_an_email_message_takes_the_fast_path() -> None:
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"] = "Ann Lee <ann@x.example>"
+    msg["To"] = '"Doe, John" <john@x.example>, bob@x.example'
+    msg["Subject"] = "Your order #42 has shipped"
+    msg["Message-ID"] = "<42.order@x.example>"
+    msg.set_content("hello\n")
+    raw = msg.as_bytes(policy=mime.SMTP_POLICY)  # smtplib sends CRLF line ends
+    items = plain_headers.header_items(raw[: header_end(raw)])
+    assert items is not None
+    fields = {k.lower(): plain_headers.read_value(k.lower(), v) for k, v in items}
+    assert fields["to"] == ["john@x.example", "bob@x.example"]
+    assert fields["subject"] == "Your order #42 has shipped"
+    head, full = parse_head(raw), parse_message(raw)
+    assert (head.from_addr, head.to, head.subject, head.message_id) == (
+        full.from_addr,
+        full.to,
+        full.subject,
+        full.message_id,
+    )
