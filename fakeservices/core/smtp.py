@@ -30,6 +30,7 @@ from fakeservices.core.faults import (
 )
 from fakeservices.core.registry import SmtpHandler
 from fakeservices.core.runtime import Runtime
+from fakeservices.core.smtp_address import plain_angle_addr
 from fakeservices.core.smtp_data import DataReader, DataState
 
 log = logging.getLogger("fakeservices.smtp")
@@ -257,6 +258,7 @@ class SmtpGateway:
     ) -> None:
         code = int(reply[:3]) if reply[:3].isdigit() else 0
         duration_ms = (time.perf_counter() - t0) * 1000
+        head_end = data.find(b"\r\n\r\n")  # (a ``split`` would copy the body too)
         self.runtime.journal.record(
             service="smtp",
             method="DATA",
@@ -268,7 +270,7 @@ class SmtpGateway:
             fault=fault,
             # The header block only: the whole message is in the inbox, and a journal copy of
             # every body would double the memory each stored email costs.
-            request_body=data.split(b"\r\n\r\n", 1)[0],
+            request_body=data if head_end < 0 else data[:head_end],
             response_body=reply.encode(),
             detail={
                 "mail_from": envelope.mail_from,
@@ -310,6 +312,14 @@ class FakeSMTP(SMTP):
                 self.transport.close()
             return
         await super()._handle_client()
+
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        """aiosmtpd's address reading, with a fast path for ``<a@x.example>`` (see
+        :mod:`~fakeservices.core.smtp_address` for why)."""
+        plain = plain_angle_addr(arg, self.local_part_limit) if arg else None
+        if plain is not None:
+            return plain
+        return super()._getaddr(arg)
 
     @syntax("DATA")
     async def smtp_DATA(self, arg: str) -> None:

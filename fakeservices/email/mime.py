@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from email import policy
 from email.errors import HeaderDefect, NonASCIILocalPartDefect
@@ -28,6 +28,7 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from typing import Any
 
+from fakeservices.email import plain_headers
 from fakeservices.email.address_list import split_entries
 from fakeservices.email.model import HEADER_WEIGHT, AttachmentInfo, MailBody, MailHead
 
@@ -215,6 +216,8 @@ def _headers(msg: EmailMessage, out: ParsedMail) -> dict[str, Any]:
 def _addresses(header: Any) -> list[str]:
     if isinstance(header, SlicedAddresses):
         return list(header.specs)
+    if isinstance(header, list):  # read by ``plain_headers``: the addr-specs themselves
+        return list(header)
     found: list[str] = []
     for address in getattr(header, "addresses", ()):
         spec = _unescape(str(address.addr_spec))
@@ -261,23 +264,43 @@ def parse_head(raw: bytes) -> MailHead:
 
     Each field is read as :func:`parse_message` reads it (first header of the name; addresses
     from the first one that parses), so the two agree; problems are left to the full parse.
+    A plain header block and plain values are read without the stdlib (``plain_headers``, which
+    says why); anything else goes through the stdlib as before, header by header.
     """
     head = MailHead()
     try:
-        msg = BytesParser(policy=POLICY).parsebytes(raw[: header_end(raw)], headersonly=True)
+        block = raw[: header_end(raw)]
+        items: Iterable[tuple[str, Any]] | None = plain_headers.header_items(block)
+        if items is None:
+            items = BytesParser(policy=POLICY).parsebytes(block, headersonly=True).raw_items()
         texts: dict[str, str] = {}
         parsed: dict[str, Any] = {}
-        for name, value in msg.raw_items():
+        for name, value in items:
             key = name.lower()
-            if key not in _HEAD_FIELDS:
+            address = key in _ADDRESS_HEADERS
+            # Texts come from the first header of the name, addresses from the first that parses.
+            if key not in _HEAD_FIELDS or key in (parsed if address else texts):
+                continue
+            plain = (
+                plain_headers.read_value(key, value, LONG_ADDRESS_HEADER)
+                if isinstance(value, str)
+                else None
+            )
+            if isinstance(plain, list):  # an address header's addr-specs
+                parsed[key] = plain
+                continue
+            if isinstance(plain, str):
+                texts[key] = plain
                 continue
             try:
-                header, text = _fetch(msg.policy, name, _unescape(str(value)))
+                header, text = _fetch(POLICY, name, _unescape(str(value)))
             except Exception:  # kept as received, as the full parse keeps it
                 header, text = None, _unescape(str(value))
-            texts.setdefault(key, text)
-            if header is not None:
-                parsed.setdefault(key, header)
+            if address:
+                if header is not None:
+                    parsed[key] = header
+            else:
+                texts[key] = text
         _set_addresses(head, parsed, [])
         sliced = (parsed.get(k) for k in ("to", "cc"))
         head.unread = " ".join(h.unread for h in sliced if isinstance(h, SlicedAddresses))
