@@ -52,6 +52,13 @@ def decode_form(raw: str, *, max_bytes: int = MAX_FORM_BYTES, max_depth: int = M
         raise FormError(f"could not decode the form body ({exc})") from None
     root: Params = {}
     for key, value in pairs:
+        if key and "[" not in key and "]" not in key:
+            # A plain name (most of them): what the general path below does for it, without
+            # the two regular expressions.
+            if isinstance(root.get(key), dict):
+                raise FormError(f"parameter {key!r} mixes a value and nested keys")
+            root[key] = value
+            continue
         m = _KEY.match(key)
         if m is None:
             raise FormError(f"malformed parameter name {_clip(key)!r}")
@@ -94,15 +101,16 @@ class Str(Field):
     max_length: int = 5000
 
     def check(self, value: Any, path: tuple[str, ...]) -> Any:
-        name = encode_name(path)
+        # The parameter's name (``encode_name``) is spelled only for an error: checks run for
+        # every parameter of every request.
         if not isinstance(value, str):
-            raise invalid(f"Invalid string: {_show(value)}", name)
+            raise invalid(f"Invalid string: {_show(value)}", encode_name(path))
         if value == "":
             return None
         if len(value) > self.max_length:
             raise invalid(
                 f"Invalid string: {value[:40]}...; must be at most {self.max_length} characters",
-                name,
+                encode_name(path),
             )
         return value
 
@@ -116,15 +124,18 @@ class Int(Field):
     max: int | None = None
 
     def check(self, value: Any, path: tuple[str, ...]) -> Any:
-        name = encode_name(path)
         # ASCII digits only: ``\d`` would take Arabic-Indic digits too, which Stripe refuses.
         if not isinstance(value, str) or not _INTEGER.fullmatch(value):
-            raise invalid_integer(name, _show(value))
+            raise invalid_integer(encode_name(path), _show(value))
         n = int(value)
         if self.min is not None and n < self.min:
-            raise invalid(f"This value must be greater than or equal to {self.min}.", name)
+            raise invalid(
+                f"This value must be greater than or equal to {self.min}.", encode_name(path)
+            )
         if self.max is not None and n > self.max:
-            raise invalid(f"This value must be less than or equal to {self.max}.", name)
+            raise invalid(
+                f"This value must be less than or equal to {self.max}.", encode_name(path)
+            )
         return n
 
 
@@ -141,10 +152,10 @@ class Enum(Field):
     values: tuple[str, ...] = ()
 
     def check(self, value: Any, path: tuple[str, ...]) -> Any:
-        name = encode_name(path)
         if value == "":
             return None
         if value not in self.values:
+            name = encode_name(path)
             opts = ", ".join(self.values[:-1]) + f", or {self.values[-1]}"
             if len(self.values) == 1:
                 opts = self.values[0]
@@ -223,16 +234,16 @@ class Arr(Field):
     item: Field = field(default_factory=Str)
 
     def check(self, value: Any, path: tuple[str, ...]) -> Any:
-        name = encode_name(path)
         if value == "":
             return []
         if not isinstance(value, dict):
-            raise invalid("Invalid array", name)
+            raise invalid("Invalid array", encode_name(path))
         keys = list(value)
         if not all(k.isdigit() for k in keys):
-            raise invalid("Invalid array", name)
+            raise invalid("Invalid array", encode_name(path))
         indices = sorted(int(k) for k in keys)
         if indices != list(range(len(indices))):
+            name = encode_name(path)
             expected = next(i for i in range(len(indices) + 1) if i not in indices)
             raise invalid(
                 "If passing an array with explicit keys (e.g. foo[0]=a&foo[1]=b) instead of as "

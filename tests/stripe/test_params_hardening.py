@@ -160,3 +160,25 @@ def test_only_ascii_digits_are_integers(digits: str) -> None:
     else:
         with pytest.raises(Exception, match="Invalid integer"):
             field.check(digits, ("amount",))
+
+
+@pytest.mark.parametrize(
+    ("raw", "decoded"),
+    [
+        ("a=1&a=2", {"a": "2"}),
+        ("a=1&b[c]=2&d=", {"a": "1", "b": {"c": "2"}, "d": ""}),
+        ("a[b]=1&a[c]=2", {"a": {"b": "1", "c": "2"}}),
+        ("a=x&a[b]=1", None),
+        ("a[b]=1&a=x", None),
+        ("=x", None),
+        ("a]=1", None),
+    ],
+)
+def test_plain_names_decode_as_bracketed_ones_do(raw: str, decoded: dict[str, Any] | None) -> None:
+    """Plain names take a shortcut past the bracket parser; it keeps its rules (a later value
+    wins, a name is never both a value and a hash, an empty or half-bracketed name is refused)."""
+    if decoded is None:
+        with pytest.raises(FormError):
+            decode_form(raw)
+    else:
+        assert decode_form(raw) == decoded

@@ -7,8 +7,10 @@ from typing import Any
 import httpx
 import pytest
 import stripe
+from starlette.requests import Request
 
 from fakeservices.server import EmbeddedServer
+from fakeservices.stripe.wire import query_text
 
 
 def test_missing_key_gets_stripes_401(server: EmbeddedServer) -> None:
@@ -370,3 +372,37 @@ def test_a_trailing_slash_gets_stripes_hint(server: EmbeddedServer, key: str) ->
         f"{server.url}/__admin/requests", params={"account": key, "path": "/v1/customers/"}
     ).json()["data"]
     assert [(e["service"], e["status"]) for e in journal] == [("stripe", 404)]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        b"",
+        b"limit=3",
+        b"expand[]=customer&expand[]=latest_charge",
+        b"expand%5B0%5D=customer&limit=%20x",
+        b"a=1#frag&b=2",
+        b"a=1\tb\r\n=2",
+        "q=Zo\u00eb".encode(),
+    ],
+)
+def test_query_text_is_what_starlettes_url_gives(query: bytes) -> None:
+    """The wire reads the query from the ASGI scope instead of building ``request.url`` (about
+    a twentieth of a request); what it reads must not differ."""
+    scope: dict[str, Any] = {
+        "type": "http",
+        "method": "GET",
+        "scheme": "http",
+        "server": ("127.0.0.1", 8080),
+        "path": "/v1/customers",
+        "root_path": "",
+        "query_string": query,
+        "headers": [(b"host", b"127.0.0.1:8080")],
+    }
+    assert query_text(scope) == Request(scope).url.query
+
+
+def test_a_query_that_is_not_utf8_is_stripes_400(server: EmbeddedServer, key: str) -> None:
+    r = httpx.get(f"{server.url}/v1/customers?limit=%FF", auth=(key, ""))
+    assert r.status_code == 400
+    assert r.json()["error"]["type"] == "invalid_request_error"
