@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
 from fakeservices.stripe.errors import invalid, invalid_integer, missing, unknown
 
@@ -37,6 +37,30 @@ _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 _SEG = re.compile(r"\[([^\[\]]*)\]")
 
 
+def form_pairs(raw: str) -> list[tuple[str, str]]:
+    """``parse_qsl(raw, keep_blank_values=True, errors="strict")``, pair for pair.
+
+    The same splitting and unquoting without urllib's per-call argument coercion, and with
+    unquoting skipped for the names and values that have nothing to unquote (most of them).
+    UnicodeDecodeError for an escape that is not UTF-8, as urllib raises.
+    """
+    pairs: list[tuple[str, str]] = []
+    for item in raw.split("&"):
+        if not item:
+            continue
+        name, _, value = item.partition("=")
+        if "+" in name:
+            name = name.replace("+", " ")
+        if "%" in name:
+            name = unquote(name, errors="strict")
+        if "+" in value:
+            value = value.replace("+", " ")
+        if "%" in value:
+            value = unquote(value, errors="strict")
+        pairs.append((name, value))
+    return pairs
+
+
 def decode_form(raw: str, *, max_bytes: int = MAX_FORM_BYTES, max_depth: int = MAX_DEPTH) -> Params:
     """Decode ``application/x-www-form-urlencoded`` with Stripe's nested bracket keys.
 
@@ -47,7 +71,7 @@ def decode_form(raw: str, *, max_bytes: int = MAX_FORM_BYTES, max_depth: int = M
     if len(raw) > max_bytes:
         raise FormError(f"the form is larger than {max_bytes} bytes")
     try:
-        pairs = parse_qsl(raw, keep_blank_values=True, errors="strict")
+        pairs = form_pairs(raw)
     except (UnicodeDecodeError, ValueError) as exc:
         raise FormError(f"could not decode the form body ({exc})") from None
     root: Params = {}
@@ -229,6 +253,10 @@ def unmodelled(where: str, names: str) -> dict[str, Field]:
     return {name: Unmodelled(where) for name in names.split()}
 
 
+#: Array keys in order, for the common case of :meth:`Arr.check`.
+_INDICES = [str(i) for i in range(64)]
+
+
 @dataclass
 class Arr(Field):
     item: Field = field(default_factory=Str)
@@ -239,6 +267,8 @@ class Arr(Field):
         if not isinstance(value, dict):
             raise invalid("Invalid array", encode_name(path))
         keys = list(value)
+        if keys == _INDICES[: len(keys)]:  # "0", "1"...: as the SDKs send arrays
+            return [self.item.check(value[k], (*path, k)) for k in keys]
         if not all(k.isdigit() for k in keys):
             raise invalid("Invalid array", encode_name(path))
         indices = sorted(int(k) for k in keys)

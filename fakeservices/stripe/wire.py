@@ -157,6 +157,26 @@ def envelope_for_status(status: int, message: str) -> Obj:
     return {"error": err.error_object()}
 
 
+class JSONBytesResponse(Response):
+    """A Starlette response of JSON bytes, its headers (lower-case names) encoded directly.
+
+    What ``Response(body, status, headers, media_type="application/json")`` sends, byte for byte
+    (the given headers, then ``content-length`` and ``content-type``), without its generic
+    header handling: every Stripe response is one of these.
+    """
+
+    media_type = "application/json"
+
+    def __init__(self, body: bytes, status: int, headers: dict[str, str]) -> None:
+        self.status_code = status
+        self.background = None
+        self.body = body
+        raw = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+        raw.append((b"content-length", str(len(body)).encode("latin-1")))
+        raw.append((b"content-type", b"application/json"))
+        self.raw_headers = raw
+
+
 # -- the pipeline ------------------------------------------------------------------------------
 class StripeWire:
     """Auth, decode, route, idempotency, call the model, expand and render."""
@@ -176,21 +196,22 @@ class StripeWire:
         extra: dict[str, str] | None = None,
     ) -> Response:
         headers = {
-            "Request-Id": req_id,
-            "Stripe-Version": request.headers.get("stripe-version", DEFAULT_API_VERSION),
-            "Cache-Control": "no-cache, no-store",
+            "request-id": req_id,
+            "stripe-version": request.headers.get("stripe-version", DEFAULT_API_VERSION),
+            "cache-control": "no-cache, no-store",
         }
         if request.method == "POST":
             idem = request.headers.get("idempotency-key")
             if idem:
-                headers["Idempotency-Key"] = idem
-            headers["Original-Request"] = req_id
+                headers["idempotency-key"] = idem
+            headers["original-request"] = req_id
             if status < 500:
-                headers["Stripe-Should-Retry"] = "false"
+                headers["stripe-should-retry"] = "false"
         if status == 401:
-            headers["WWW-Authenticate"] = 'Basic realm="Stripe"'
-        headers.update(extra or {})
-        return Response(body, status_code=status, headers=headers, media_type="application/json")
+            headers["www-authenticate"] = 'Basic realm="Stripe"'
+        for name, value in (extra or {}).items():
+            headers[name.lower()] = value
+        return JSONBytesResponse(body, status, headers)
 
     def error(self, err: StripeError, req_id: str, request: Request) -> Response:
         body = error_body(err, req_id, account_of(request.headers))

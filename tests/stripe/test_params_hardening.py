@@ -7,7 +7,7 @@ can send them); the property tests drive :func:`decode_form` directly with Hypot
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import httpx
 import pytest
@@ -182,3 +182,41 @@ def test_plain_names_decode_as_bracketed_ones_do(raw: str, decoded: dict[str, An
             decode_form(raw)
     else:
         assert decode_form(raw) == decoded
+
+
+@settings(max_examples=400, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet="ab=&+%[]0 ", max_size=12),
+            st.sampled_from(["%zz", "%C3%A9", "%ff", "%e9", "a+b", "==", "&&", "%2"]),
+        ),
+        max_size=8,
+    ).map("".join)
+)
+def test_form_pairs_is_parse_qsl(raw: str) -> None:
+    """The decoder's own splitter gives exactly what urllib's ``parse_qsl`` gave, errors too."""
+    try:
+        expected: list[tuple[str, str]] | type[Exception] = parse_qsl(
+            raw, keep_blank_values=True, errors="strict"
+        )
+    except (UnicodeDecodeError, ValueError) as exc:
+        expected = type(exc)
+    if isinstance(expected, list):
+        assert P.form_pairs(raw) == expected
+    else:
+        with pytest.raises(expected):
+            P.form_pairs(raw)
+
+
+@pytest.mark.parametrize(
+    ("form", "items"),
+    [
+        ("a[0]=x&a[1]=y", ["x", "y"]),
+        ("a[1]=y&a[0]=x", ["x", "y"]),
+        ("a[]=x&a[]=y", ["x", "y"]),
+        ("a[0]=x", ["x"]),
+    ],
+)
+def test_arrays_in_order_or_not_check_alike(form: str, items: list[str]) -> None:
+    assert P.Obj({"a": P.Arr(P.Str())}).validate(decode_form(form)) == {"a": items}

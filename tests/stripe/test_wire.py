@@ -8,9 +8,10 @@ import httpx
 import pytest
 import stripe
 from starlette.requests import Request
+from starlette.responses import Response
 
 from fakeservices.server import EmbeddedServer
-from fakeservices.stripe.wire import query_text
+from fakeservices.stripe.wire import JSONBytesResponse, query_text
 
 
 def test_missing_key_gets_stripes_401(server: EmbeddedServer) -> None:
@@ -406,3 +407,12 @@ def test_a_query_that_is_not_utf8_is_stripes_400(server: EmbeddedServer, key: st
     r = httpx.get(f"{server.url}/v1/customers?limit=%FF", auth=(key, ""))
     assert r.status_code == 400
     assert r.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_json_bytes_response_sends_what_starlettes_response_sends() -> None:
+    body = b'{\n  "id": "pi_1"\n}'
+    headers = {"request-id": "req_1", "stripe-version": "2026-10-28.endive"}
+    ours = JSONBytesResponse(body, 402, headers)
+    theirs = Response(body, status_code=402, headers=headers, media_type="application/json")
+    assert ours.raw_headers == theirs.raw_headers
+    assert (ours.status_code, ours.body) == (theirs.status_code, theirs.body)
