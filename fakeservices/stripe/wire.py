@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import Headers
@@ -74,10 +75,50 @@ def masked(key: str) -> str:
     return prefix + "*" * (len(rest) - 4) + rest[-4:]
 
 
+@dataclass(slots=True)
+class SentHeaders:
+    """The request headers the wire reads, taken from the ASGI scope in one pass.
+
+    Each ``request.headers.get`` scans every header; the wire asks for these five times per
+    request. Values are what ``request.headers.get`` gives (the first of a repeated header).
+    """
+
+    authorization: str = ""
+    idempotency_key: str | None = None
+    stripe_version: str | None = None
+
+    @staticmethod
+    def of(scope: Scope) -> SentHeaders:
+        """The request's, read once and kept in its scope."""
+        found: SentHeaders | None = scope.get(_SENT_HEADERS)
+        if found is None:
+            found = scope[_SENT_HEADERS] = SentHeaders()
+            auth = idem = version = None
+            for name, value in scope["headers"]:
+                if name == b"authorization":
+                    auth = value.decode("latin-1") if auth is None else auth
+                elif name == b"idempotency-key":
+                    idem = value.decode("latin-1") if idem is None else idem
+                elif name == b"stripe-version":
+                    version = value.decode("latin-1") if version is None else version
+            found.authorization = auth or ""
+            found.idempotency_key = idem
+            found.stripe_version = version
+        return found
+
+
+#: Where :meth:`SentHeaders.of` keeps its result in the scope.
+_SENT_HEADERS = "fakeservices.stripe.headers"
+
+
 def key_from_headers(headers: Headers) -> str | None:
     """The credential sent (Bearer, or Basic ``key:`` as ``curl -u`` sends it), None when there
     is none, "" when it is unreadable (both answered with Stripe's 401)."""
-    auth = headers.get("authorization", "")
+    return key_from_authorization(headers.get("authorization", ""))
+
+
+def key_from_authorization(auth: str) -> str | None:
+    """:func:`key_from_headers` given the ``Authorization`` header's value."""
     if not auth.strip():
         return None
     token = bearer_token(auth)
@@ -195,13 +236,16 @@ class StripeWire:
         request: Request,
         extra: dict[str, str] | None = None,
     ) -> Response:
+        sent = SentHeaders.of(request.scope)
         headers = {
             "request-id": req_id,
-            "stripe-version": request.headers.get("stripe-version", DEFAULT_API_VERSION),
+            "stripe-version": (
+                DEFAULT_API_VERSION if sent.stripe_version is None else sent.stripe_version
+            ),
             "cache-control": "no-cache, no-store",
         }
         if request.method == "POST":
-            idem = request.headers.get("idempotency-key")
+            idem = sent.idempotency_key
             if idem:
                 headers["idempotency-key"] = idem
             headers["original-request"] = req_id
@@ -228,7 +272,8 @@ class StripeWire:
         req_id = request_id()
         # The raw path: ``request.url`` drops CR/LF/tab (urllib's URL cleaning).
         method, path = request.method, str(request.scope["path"])
-        key = key_from_headers(request.headers)
+        sent = SentHeaders.of(request.scope)
+        key = key_from_authorization(sent.authorization)
         if key is None:
             return self.error(StripeError(401, NO_KEY), req_id, request)
         if not KEY_RE.match(key):
@@ -262,8 +307,8 @@ class StripeWire:
         ctx = self.model.accounts.context(
             key,
             req_id,
-            request.headers.get("idempotency-key") if method == "POST" else None,
-            request.headers.get("stripe-version"),
+            sent.idempotency_key if method == "POST" else None,
+            sent.stripe_version,
             lambda: str(request.base_url).rstrip("/"),
         )
         if ctx.idempotency_key is None:

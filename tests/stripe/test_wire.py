@@ -7,11 +7,12 @@ from typing import Any
 import httpx
 import pytest
 import stripe
+from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import Response
 
 from fakeservices.server import EmbeddedServer
-from fakeservices.stripe.wire import JSONBytesResponse, query_text
+from fakeservices.stripe.wire import JSONBytesResponse, SentHeaders, query_text
 
 
 def test_missing_key_gets_stripes_401(server: EmbeddedServer) -> None:
@@ -416,3 +417,24 @@ def test_json_bytes_response_sends_what_starlettes_response_sends() -> None:
     theirs = Response(body, status_code=402, headers=headers, media_type="application/json")
     assert ours.raw_headers == theirs.raw_headers
     assert (ours.status_code, ours.body) == (theirs.status_code, theirs.body)
+
+
+def test_sent_headers_read_as_starlettes_headers_do() -> None:
+    """The wire reads its three headers in one pass over the scope; each must be what
+    ``request.headers.get`` gives: the first of a repeated header, latin-1, None when absent."""
+    raw = [
+        (b"host", b"x"),
+        (b"stripe-version", b""),
+        (b"authorization", b"Bearer sk_test_a\xe9"),
+        (b"authorization", b"Bearer sk_test_b"),
+        (b"idempotency-key", b"k1"),
+        (b"idempotency-key", b"k2"),
+    ]
+    for headers in (raw, raw[:1], raw[2:]):
+        scope: dict[str, Any] = {"type": "http", "headers": headers}
+        sent = SentHeaders.of(scope)
+        theirs = Headers(scope=scope)
+        assert sent.authorization == theirs.get("authorization", "")
+        assert sent.idempotency_key == theirs.get("idempotency-key")
+        assert sent.stripe_version == theirs.get("stripe-version")
+        assert SentHeaders.of(scope) is sent  # read once per request
