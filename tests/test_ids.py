@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 
 from fakeservices.core import ids
 
@@ -24,3 +25,26 @@ def test_digits_keep_leading_zeros() -> None:
     values = [ids.digits(6) for _ in range(2000)]
     assert all(re.fullmatch(r"[0-9]{6}", v) for v in values)
     assert any(v.startswith("0") for v in values)
+
+
+def test_alnum_longer_than_a_pool_and_across_refills() -> None:
+    long = ids.alnum(20_000)
+    assert re.fullmatch(r"[A-Za-z0-9]{20000}", long)
+    drawn = [ids.alnum(23) for _ in range(1000)]  # several refills of the pool
+    assert len(set(drawn)) == len(drawn) and all(len(d) == 23 for d in drawn)
+
+
+def test_alnum_from_several_threads_never_hands_out_the_same_slice() -> None:
+    """Servers embedded in one process (tests start several) draw ids from their own threads."""
+    results: list[list[str]] = [[] for _ in range(4)]
+
+    def draw(out: list[str]) -> None:
+        out.extend(ids.alnum(24) for _ in range(3000))
+
+    threads = [threading.Thread(target=draw, args=(out,)) for out in results]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    every = [i for out in results for i in out]
+    assert len(every) == 12_000 and len(set(every)) == len(every)

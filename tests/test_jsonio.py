@@ -8,7 +8,14 @@ import json
 import pytest
 from starlette.responses import JSONResponse
 
-from fakeservices.core.jsonio import PIECE_CHARS, clone, compact, compact_in_pieces, pretty
+from fakeservices.core.jsonio import (
+    PIECE_CHARS,
+    Frozen,
+    clone,
+    compact,
+    compact_in_pieces,
+    pretty,
+)
 
 SAMPLE = {
     "id": "pi_1",
@@ -71,3 +78,34 @@ def test_compact_in_pieces_refuses_what_jsonresponse_refuses() -> None:
             JSONResponse(bad)
         with pytest.raises((ValueError, TypeError)):
             compact_in_pieces(bad)
+
+
+@pytest.mark.parametrize(
+    "value", [SAMPLE, {"amount": 10**30, "nested": [{"a": 1}]}, {"t": ("a", 1)}, [], "x", None]
+)
+def test_frozen_thaws_to_what_clone_gave_at_freezing(value: object) -> None:
+    """What an event now keeps (frozen bytes, parsed on read) equals the eager clone it kept
+    before, for what orjson takes and for what it refuses (the fallback)."""
+    eager = clone(value)
+    frozen = Frozen(value)
+    assert frozen.thaw() == eager
+    assert frozen.thaw() == frozen.thaw()
+
+
+def test_frozen_ignores_later_changes_and_each_thaw_is_a_new_copy() -> None:
+    for extra in ({}, {"big": 10**30}):  # the orjson path and the fallback
+        obj = {"status": "requires_confirmation", "metadata": {"a": "1"}, "list": [1], **extra}
+        frozen = Frozen(obj)
+        obj["status"] = "succeeded"
+        obj["metadata"]["a"] = "2"
+        obj["list"].append(2)
+        first = frozen.thaw()
+        assert first == {
+            "status": "requires_confirmation",
+            "metadata": {"a": "1"},
+            "list": [1],
+            **extra,
+        }
+        first["metadata"]["a"] = "changed by a reader"
+        first["list"].clear()
+        assert frozen.thaw()["metadata"] == {"a": "1"} and frozen.thaw()["list"] == [1]

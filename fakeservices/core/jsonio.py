@@ -39,6 +39,33 @@ def clone(value: Any) -> Any:
         return _clone(value)
 
 
+class Frozen:
+    """A JSON-shaped value as it was when frozen; :meth:`thaw` gives a new deep copy each time.
+
+    ``Frozen(v).thaw()`` equals ``clone(v)`` taken at the same moment, but the freezing is only
+    the first half of the orjson round trip (about a third of its cost) and the parse is paid
+    only by whoever reads the value: most Stripe events are stored and never read. The bytes are
+    also one untracked object instead of a tree of dicts the garbage collector walks. What orjson
+    refuses is kept as a recursive deep copy instead.
+    """
+
+    __slots__ = ("_copy", "_raw")
+
+    def __init__(self, value: Any) -> None:
+        self._raw: bytes | None
+        self._copy: Any
+        try:
+            self._raw, self._copy = orjson.dumps(value), None
+        except TypeError:
+            self._raw, self._copy = None, _clone(value)
+
+    def thaw(self) -> Any:
+        """A new deep copy of the value as it was frozen."""
+        if self._raw is not None:
+            return orjson.loads(self._raw)
+        return _clone(self._copy)
+
+
 #: A response whose items weigh more than this (bytes, by the store's estimate) is rendered in a
 #: worker thread, in pieces: the C encoder holds the GIL for a whole call, about 5 ms a MB.
 RENDER_OFFLOAD_BYTES = 256 * 1024

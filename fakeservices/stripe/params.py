@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import unquote
 
 from fakeservices.stripe.errors import invalid, invalid_integer, missing, unknown
 
@@ -37,6 +37,30 @@ _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 _SEG = re.compile(r"\[([^\[\]]*)\]")
 
 
+def form_pairs(raw: str) -> list[tuple[str, str]]:
+    """``parse_qsl(raw, keep_blank_values=True, errors="strict")``, pair for pair.
+
+    The same splitting and unquoting without urllib's per-call argument coercion, and with
+    unquoting skipped for the names and values that have nothing to unquote (most of them).
+    UnicodeDecodeError for an escape that is not UTF-8, as urllib raises.
+    """
+    pairs: list[tuple[str, str]] = []
+    for item in raw.split("&"):
+        if not item:
+            continue
+        name, _, value = item.partition("=")
+        if "+" in name:
+            name = name.replace("+", " ")
+        if "%" in name:
+            name = unquote(name, errors="strict")
+        if "+" in value:
+            value = value.replace("+", " ")
+        if "%" in value:
+            value = unquote(value, errors="strict")
+        pairs.append((name, value))
+    return pairs
+
+
 def decode_form(raw: str, *, max_bytes: int = MAX_FORM_BYTES, max_depth: int = MAX_DEPTH) -> Params:
     """Decode ``application/x-www-form-urlencoded`` with Stripe's nested bracket keys.
 
@@ -47,11 +71,18 @@ def decode_form(raw: str, *, max_bytes: int = MAX_FORM_BYTES, max_depth: int = M
     if len(raw) > max_bytes:
         raise FormError(f"the form is larger than {max_bytes} bytes")
     try:
-        pairs = parse_qsl(raw, keep_blank_values=True, errors="strict")
+        pairs = form_pairs(raw)
     except (UnicodeDecodeError, ValueError) as exc:
         raise FormError(f"could not decode the form body ({exc})") from None
     root: Params = {}
     for key, value in pairs:
+        if key and "[" not in key and "]" not in key:
+            # A plain name (most of them): what the general path below does for it, without
+            # the two regular expressions.
+            if isinstance(root.get(key), dict):
+                raise FormError(f"parameter {key!r} mixes a value and nested keys")
+            root[key] = value
+            continue
         m = _KEY.match(key)
         if m is None:
             raise FormError(f"malformed parameter name {_clip(key)!r}")
@@ -94,15 +125,16 @@ class Str(Field):
     max_length: int = 5000
 
     def check(self, value: Any, path: tuple[str, ...]) -> Any:
-        name = encode_name(path)
+        # The parameter's name (``encode_name``) is spelled only for an error: checks run for
+        # every parameter of every request.
         if not isinstance(value, str):
-            raise invalid(f"Invalid string: {_show(value)}", name)
+            raise invalid(f"Invalid string: {_show(value)}", encode_name(path))
         if value == "":
             return None
         if len(value) > self.max_length:
             raise invalid(
                 f"Invalid string: {value[:40]}...; must be at most {self.max_length} characters",
-                name,
+                encode_name(path),
             )
         return value
 
@@ -116,15 +148,18 @@ class Int(Field):
     max: int | None = None
 
     def check(self, value: Any, path: tuple[str, ...]) -> Any:
-        name = encode_name(path)
         # ASCII digits only: ``\d`` would take Arabic-Indic digits too, which Stripe refuses.
         if not isinstance(value, str) or not _INTEGER.fullmatch(value):
-            raise invalid_integer(name, _show(value))
+            raise invalid_integer(encode_name(path), _show(value))
         n = int(value)
         if self.min is not None and n < self.min:
-            raise invalid(f"This value must be greater than or equal to {self.min}.", name)
+            raise invalid(
+                f"This value must be greater than or equal to {self.min}.", encode_name(path)
+            )
         if self.max is not None and n > self.max:
-            raise invalid(f"This value must be less than or equal to {self.max}.", name)
+            raise invalid(
+                f"This value must be less than or equal to {self.max}.", encode_name(path)
+            )
         return n
 
 
@@ -141,10 +176,10 @@ class Enum(Field):
     values: tuple[str, ...] = ()
 
     def check(self, value: Any, path: tuple[str, ...]) -> Any:
-        name = encode_name(path)
         if value == "":
             return None
         if value not in self.values:
+            name = encode_name(path)
             opts = ", ".join(self.values[:-1]) + f", or {self.values[-1]}"
             if len(self.values) == 1:
                 opts = self.values[0]
@@ -218,21 +253,27 @@ def unmodelled(where: str, names: str) -> dict[str, Field]:
     return {name: Unmodelled(where) for name in names.split()}
 
 
+#: Array keys in order, for the common case of :meth:`Arr.check`.
+_INDICES = [str(i) for i in range(64)]
+
+
 @dataclass
 class Arr(Field):
     item: Field = field(default_factory=Str)
 
     def check(self, value: Any, path: tuple[str, ...]) -> Any:
-        name = encode_name(path)
         if value == "":
             return []
         if not isinstance(value, dict):
-            raise invalid("Invalid array", name)
+            raise invalid("Invalid array", encode_name(path))
         keys = list(value)
+        if keys == _INDICES[: len(keys)]:  # "0", "1"...: as the SDKs send arrays
+            return [self.item.check(value[k], (*path, k)) for k in keys]
         if not all(k.isdigit() for k in keys):
-            raise invalid("Invalid array", name)
+            raise invalid("Invalid array", encode_name(path))
         indices = sorted(int(k) for k in keys)
         if indices != list(range(len(indices))):
+            name = encode_name(path)
             expected = next(i for i in range(len(indices) + 1) if i not in indices)
             raise invalid(
                 "If passing an array with explicit keys (e.g. foo[0]=a&foo[1]=b) instead of as "

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.datastructures import Headers, URLPath
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Match, NoMatchFound, request_response
+from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
 from fakeservices.core.registry import FakeService
@@ -34,7 +34,7 @@ class PrefixRoute(BaseRoute):
 
     def __init__(self, prefix: str, endpoint: Callable[[Request], Awaitable[Response]]) -> None:
         self.prefix = prefix
-        self.app = request_response(endpoint)
+        self.endpoint = endpoint
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         path: str = scope.get("path", "")
@@ -46,7 +46,10 @@ class PrefixRoute(BaseRoute):
         raise NoMatchFound(name, path_params)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
+        # Not through Starlette's ``request_response``: its per-request exception wrapper
+        # repeats the ExceptionMiddleware's, which handles anything raised here the same way.
+        response = await self.endpoint(Request(scope, receive, send))
+        await response(scope, receive, send)
 
 
 class StripeService(FakeService):

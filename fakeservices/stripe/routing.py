@@ -42,9 +42,15 @@ class _Node:
 class RouteTable:
     def __init__(self, resources: list[Resource] | tuple[Resource, ...]) -> None:
         self._root = _Node()
+        #: ``(method, path)`` of the endpoints whose path has no ``{id}``: the walk below finds
+        #: these first anyway (fixed segments win), so a dict lookup answers them directly.
+        self._exact: dict[tuple[str, str], Route] = {}
         for resource in resources:
             for endpoint in resource.endpoints:
-                self._add(Route(endpoint, resource))
+                route = Route(endpoint, resource)
+                self._add(route)
+                if PARAM not in endpoint.path:
+                    self._exact[(endpoint.method, endpoint.path)] = route
 
     def _add(self, route: Route) -> None:
         node = self._root
@@ -61,22 +67,25 @@ class RouteTable:
 
     def match(self, method: str, path: str) -> tuple[Route, tuple[str, ...]] | None:
         """The route for ``method path`` and the ids in the path, or None (unrecognized)."""
+        exact = self._exact.get((method, path))
+        if exact is not None:
+            return exact, ()
         if not path.startswith("/"):
             return None
-        return self._walk(self._root, path[1:].split("/"), method, ())
+        return self._walk(self._root, path[1:].split("/"), 0, method, ())
 
     def _walk(
-        self, node: _Node, segs: list[str], method: str, ids: tuple[str, ...]
+        self, node: _Node, segs: list[str], i: int, method: str, ids: tuple[str, ...]
     ) -> tuple[Route, tuple[str, ...]] | None:
-        if not segs:
+        if i == len(segs):
             route = node.methods.get(method)
             return None if route is None else (route, ids)
-        head, rest = segs[0], segs[1:]
+        head = segs[i]
         fixed = node.fixed.get(head)
         if fixed is not None:
-            found = self._walk(fixed, rest, method, ids)
+            found = self._walk(fixed, segs, i + 1, method, ids)
             if found is not None:
                 return found
         if node.param is not None and head not in NOT_IDS and ID_SEGMENT.fullmatch(head):
-            return self._walk(node.param, rest, method, (*ids, head))
+            return self._walk(node.param, segs, i + 1, method, (*ids, head))
         return None

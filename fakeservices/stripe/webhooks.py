@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fakeservices.core.jsonio import pretty
@@ -31,16 +31,16 @@ class WebhookDispatcher:
     def __init__(
         self,
         outbound: Callable[[], Outbound],
-        endpoints: Callable[[str, str], Iterable[tuple[dict[str, Any], str]]],
+        endpoints: Callable[[str, str], Sequence[tuple[dict[str, Any], str]]],
     ) -> None:
         self.outbound = outbound
         self.endpoints = endpoints
 
     def count(self, account: str, event_type: str) -> int:
-        return len(list(self.endpoints(account, event_type)))
+        return len(self.endpoints(account, event_type))
 
     def deliver(self, event: StripeEvent) -> None:
-        targets = list(self.endpoints(event.account, event.type))
+        targets = self.endpoints(event.account, event.type)
         if not targets:
             return  # most events go nowhere: do not serialize them
         payload = pretty(event.body)

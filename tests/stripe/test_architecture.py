@@ -66,6 +66,28 @@ def test_fixed_segments_win_over_ids_whatever_the_order() -> None:
         assert call(table, method, path) is None, (method, path)
 
 
+def test_paths_without_ids_are_looked_up_as_the_walk_finds_them() -> None:
+    """Fixed paths are answered from a dict before the segment walk; for every endpoint of the
+    real model the answer is the walk's own."""
+    accounts = Accounts()
+    model = StripeModel(accounts, lambda ctx, kind, obj, prev: None, _NoEvents())
+    table = RouteTable(model.resources)
+    fixed = [e for r in model.resources for e in r.endpoints if "{id}" not in e.path]
+    assert len(fixed) > 20
+    for e in fixed:
+        walked = table._walk(table._root, e.path[1:].split("/"), 0, e.method, ())
+        assert walked is not None and table.match(e.method, e.path) == walked
+        assert walked[0].endpoint is e
+
+
+class _NoEvents:
+    def body(self, account: str, event_id: str) -> Obj | None:
+        return None
+
+    def newest_first(self, account: str, pred: Any) -> list[Obj]:
+        return []
+
+
 def test_two_endpoints_for_one_route_are_refused() -> None:
     with pytest.raises(ValueError, match=r"two endpoints for GET /v1/things/\{id\}"):
         RouteTable([Things(), Things()])

@@ -7,7 +7,7 @@ can send them); the property tests drive :func:`decode_form` directly with Hypot
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import httpx
 import pytest
@@ -160,3 +160,63 @@ def test_only_ascii_digits_are_integers(digits: str) -> None:
     else:
         with pytest.raises(Exception, match="Invalid integer"):
             field.check(digits, ("amount",))
+
+
+@pytest.mark.parametrize(
+    ("raw", "decoded"),
+    [
+        ("a=1&a=2", {"a": "2"}),
+        ("a=1&b[c]=2&d=", {"a": "1", "b": {"c": "2"}, "d": ""}),
+        ("a[b]=1&a[c]=2", {"a": {"b": "1", "c": "2"}}),
+        ("a=x&a[b]=1", None),
+        ("a[b]=1&a=x", None),
+        ("=x", None),
+        ("a]=1", None),
+    ],
+)
+def test_plain_names_decode_as_bracketed_ones_do(raw: str, decoded: dict[str, Any] | None) -> None:
+    """Plain names take a shortcut past the bracket parser; it keeps its rules (a later value
+    wins, a name is never both a value and a hash, an empty or half-bracketed name is refused)."""
+    if decoded is None:
+        with pytest.raises(FormError):
+            decode_form(raw)
+    else:
+        assert decode_form(raw) == decoded
+
+
+@settings(max_examples=400, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet="ab=&+%[]0 ", max_size=12),
+            st.sampled_from(["%zz", "%C3%A9", "%ff", "%e9", "a+b", "==", "&&", "%2"]),
+        ),
+        max_size=8,
+    ).map("".join)
+)
+def test_form_pairs_is_parse_qsl(raw: str) -> None:
+    """The decoder's own splitter gives exactly what urllib's ``parse_qsl`` gave, errors too."""
+    try:
+        expected: list[tuple[str, str]] | type[Exception] = parse_qsl(
+            raw, keep_blank_values=True, errors="strict"
+        )
+    except (UnicodeDecodeError, ValueError) as exc:
+        expected = type(exc)
+    if isinstance(expected, list):
+        assert P.form_pairs(raw) == expected
+    else:
+        with pytest.raises(expected):
+            P.form_pairs(raw)
+
+
+@pytest.mark.parametrize(
+    ("form", "items"),
+    [
+        ("a[0]=x&a[1]=y", ["x", "y"]),
+        ("a[1]=y&a[0]=x", ["x", "y"]),
+        ("a[]=x&a[]=y", ["x", "y"]),
+        ("a[0]=x", ["x"]),
+    ],
+)
+def test_arrays_in_order_or_not_check_alike(form: str, items: list[str]) -> None:
+    assert P.Obj({"a": P.Arr(P.Str())}).validate(decode_form(form)) == {"a": items}

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 import httpx
 import stripe
 
+from fakeservices.server import EmbeddedServer
 from tests.stripe.conftest import CARD, Receiver
 
 
@@ -162,3 +164,46 @@ def test_endpoint_crud_and_filters(
     )
     assert timed_out.status_code == 408
     assert timed_out.json()["error"]["matched"] == 1
+
+
+def test_events_hold_each_object_as_it_was_when_emitted(
+    server: EmbeddedServer, admin: httpx.Client, key: str
+) -> None:
+    """Events are frozen at emission and parsed on read: each ``data.object`` equals, key for
+    key, the object the API answered at that moment, though the object changed afterwards, and
+    the events API, the admin read-back and paging agree."""
+    auth = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(base_url=server.url, headers=auth) as api:
+        form = {"amount": "1500", "currency": "usd", "payment_method": "pm_card_visa"}
+        created = api.post("/v1/payment_intents", data={**form, "payment_method_types[0]": "card"})
+        pi_id = created.json()["id"]
+        updated = api.post(f"/v1/payment_intents/{pi_id}", data={"metadata[step]": "two"})
+        confirmed = api.post(f"/v1/payment_intents/{pi_id}/confirm")
+        assert confirmed.json()["status"] == "succeeded"
+        api.post(f"/v1/payment_intents/{pi_id}", data={"metadata[step]": "three"})
+
+        def event(kind: str) -> dict[str, Any]:
+            found = api.get("/v1/events", params={"type": kind}).json()["data"]
+            assert len(found) == 1
+            body: dict[str, Any] = found[0]
+            return body
+
+        assert event("payment_intent.created")["data"]["object"] == created.json()
+        assert created.json()["metadata"] == {} and updated.json()["metadata"] == {"step": "two"}
+        succeeded = event("payment_intent.succeeded")
+        assert succeeded["data"]["object"] == confirmed.json()
+        assert succeeded["data"]["object"]["metadata"] == {"step": "two"}
+        charge = event("charge.succeeded")["data"]["object"]
+        assert charge == api.get(f"/v1/charges/{confirmed.json()['latest_charge']}").json()
+
+        listed = api.get("/v1/events").json()["data"]
+        assert [e["type"] for e in listed] == [
+            "payment_intent.succeeded",
+            "charge.succeeded",
+            "payment_intent.created",
+        ]
+        assert api.get(f"/v1/events/{succeeded['id']}").json() == succeeded
+        after = api.get("/v1/events", params={"starting_after": listed[0]["id"], "limit": 1})
+        assert after.json()["data"] == [listed[1]] and after.json()["has_more"] is True
+        readback = admin.get("/__admin/stripe/events", params={"account": key}).json()["data"]
+        assert sorted(readback, key=lambda e: e["id"]) == sorted(listed, key=lambda e: e["id"])

@@ -7,8 +7,12 @@ from typing import Any
 import httpx
 import pytest
 import stripe
+from starlette.datastructures import Headers
+from starlette.requests import Request
+from starlette.responses import Response
 
 from fakeservices.server import EmbeddedServer
+from fakeservices.stripe.wire import JSONBytesResponse, SentHeaders, query_text
 
 
 def test_missing_key_gets_stripes_401(server: EmbeddedServer) -> None:
@@ -370,3 +374,67 @@ def test_a_trailing_slash_gets_stripes_hint(server: EmbeddedServer, key: str) ->
         f"{server.url}/__admin/requests", params={"account": key, "path": "/v1/customers/"}
     ).json()["data"]
     assert [(e["service"], e["status"]) for e in journal] == [("stripe", 404)]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        b"",
+        b"limit=3",
+        b"expand[]=customer&expand[]=latest_charge",
+        b"expand%5B0%5D=customer&limit=%20x",
+        b"a=1#frag&b=2",
+        b"a=1\tb\r\n=2",
+        "q=Zo\u00eb".encode(),
+    ],
+)
+def test_query_text_is_what_starlettes_url_gives(query: bytes) -> None:
+    """The wire reads the query from the ASGI scope instead of building ``request.url`` (about
+    a twentieth of a request); what it reads must not differ."""
+    scope: dict[str, Any] = {
+        "type": "http",
+        "method": "GET",
+        "scheme": "http",
+        "server": ("127.0.0.1", 8080),
+        "path": "/v1/customers",
+        "root_path": "",
+        "query_string": query,
+        "headers": [(b"host", b"127.0.0.1:8080")],
+    }
+    assert query_text(scope) == Request(scope).url.query
+
+
+def test_a_query_that_is_not_utf8_is_stripes_400(server: EmbeddedServer, key: str) -> None:
+    r = httpx.get(f"{server.url}/v1/customers?limit=%FF", auth=(key, ""))
+    assert r.status_code == 400
+    assert r.json()["error"]["type"] == "invalid_request_error"
+
+
+def test_json_bytes_response_sends_what_starlettes_response_sends() -> None:
+    body = b'{\n  "id": "pi_1"\n}'
+    headers = {"request-id": "req_1", "stripe-version": "2026-10-28.endive"}
+    ours = JSONBytesResponse(body, 402, headers)
+    theirs = Response(body, status_code=402, headers=headers, media_type="application/json")
+    assert ours.raw_headers == theirs.raw_headers
+    assert (ours.status_code, ours.body) == (theirs.status_code, theirs.body)
+
+
+def test_sent_headers_read_as_starlettes_headers_do() -> None:
+    """The wire reads its three headers in one pass over the scope; each must be what
+    ``request.headers.get`` gives: the first of a repeated header, latin-1, None when absent."""
+    raw = [
+        (b"host", b"x"),
+        (b"stripe-version", b""),
+        (b"authorization", b"Bearer sk_test_a\xe9"),
+        (b"authorization", b"Bearer sk_test_b"),
+        (b"idempotency-key", b"k1"),
+        (b"idempotency-key", b"k2"),
+    ]
+    for headers in (raw, raw[:1], raw[2:]):
+        scope: dict[str, Any] = {"type": "http", "headers": headers}
+        sent = SentHeaders.of(scope)
+        theirs = Headers(scope=scope)
+        assert sent.authorization == theirs.get("authorization", "")
+        assert sent.idempotency_key == theirs.get("idempotency-key")
+        assert sent.stripe_version == theirs.get("stripe-version")
+        assert SentHeaders.of(scope) is sent  # read once per request

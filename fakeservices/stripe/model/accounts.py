@@ -11,6 +11,7 @@ metrics read them.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -44,9 +45,18 @@ class Ctx:
     #: Events to deliver in order before the response (a test clock's advance), or None: deliver
     #: in the background as usual. Shared by the contexts :meth:`at` derives.
     in_order: list[Any] | None = None
-    #: Where the request reached us (``http://host:port``, from its Host header): the base of the
-    #: URLs we hand out (a Checkout Session's ``url``), so they work through port mappings.
-    base_url: str = ""
+    #: Where the request reached us (``http://host:port``, from its Host header), or how to
+    #: work it out: read it as :attr:`base_url`. A function because few requests need it (the
+    #: wire's costs more than a PaymentIntent create's own validation).
+    origin: str | Callable[[], str] = ""
+
+    @property
+    def base_url(self) -> str:
+        """The base of the URLs we hand out (a Checkout Session's ``url``), so that they work
+        through port mappings."""
+        if not isinstance(self.origin, str):
+            self.origin = self.origin()
+        return self.origin
 
     def now(self) -> int:
         """ "Now" in this context, in whole Unix seconds as Stripe's timestamps are."""
@@ -86,8 +96,10 @@ class Account:
     clock: Clock
     max_objects: int
     counts: ObjectCount
-    #: Objects by id, oldest first.
-    objects: dict[str, Obj] = field(default_factory=dict)
+    #: Objects by id, oldest first. An OrderedDict because :meth:`trim` takes from the front of
+    #: a full account on every request: a plain dict's iteration first skips every slot freed
+    #: since it was last rebuilt (O(n) per trim), an OrderedDict's starts at its first live key.
+    objects: dict[str, Obj] = field(default_factory=OrderedDict)
     #: Card behaviour behind a PaymentMethod / Token / Card id.
     specs: dict[str, CardSpec] = field(default_factory=dict)
     #: Ids of deleted objects -> their kind (retrieve answers ``deleted: true``), oldest first.
@@ -222,16 +234,17 @@ class Accounts:
         request_id: str | None = None,
         idempotency_key: str | None = None,
         api_version: str | None = None,
-        base_url: str = "",
+        base_url: str | Callable[[], str] = "",
     ) -> Ctx:
-        """A request's context on ``key``'s account, with that account's clock."""
+        """A request's context on ``key``'s account, with that account's clock; ``base_url``
+        (a string or a function giving it) is read as :attr:`Ctx.base_url`."""
         return Ctx(
             key,
             request_id,
             idempotency_key,
             api_version,
             clock=self.open(key).clock,
-            base_url=base_url,
+            origin=base_url,
         )
 
     def reset(self, key: str | None) -> None:

@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fakeservices.stripe.model.accounts import Ctx, Obj
-from fakeservices.stripe.objects import clone
 
-#: Where emissions go (the event log): ``(ctx, type, object snapshot, previous_attributes)``.
+#: Where emissions go (the event log): ``(ctx, type, object, previous_attributes)``. The sink
+#: snapshots both before it returns (the event log freezes them as JSON bytes), so later changes
+#: to the object do not alter the event.
 EventSink = Callable[[Ctx, str, Obj, "Obj | None"], None]
 
 
 class Emitter:
-    """Hands a snapshot of the object to the sink, so later changes do not alter the event."""
+    """Hands the object, as it is now, to the sink (which snapshots it)."""
 
     def __init__(self, sink: EventSink) -> None:
         self._sink = sink
 
     def __call__(self, ctx: Ctx, kind: str, obj: Obj, previous: Obj | None = None) -> None:
-        self._sink(ctx, kind, clone(obj), previous)
+        self._sink(ctx, kind, obj, previous)

@@ -15,13 +15,13 @@ from fakeservices.stripe.errors import invalid, no_such
 from fakeservices.stripe.model.accounts import Ctx, Obj
 from fakeservices.stripe.model.checks import created_filter, paginate
 from fakeservices.stripe.model.resource import Page, Resource, endpoint
-from fakeservices.stripe.objects import clone
 
 LIST = P.LIST.extend({"type": P.Str(), "types": P.Arr(P.Str()), "delivery_success": P.Bool()})
 
 
 class EventReader(Protocol):
-    """What the resource needs of the event log: bodies by account, newest first."""
+    """What the resource needs of the event log: an account's events, newest first, as
+    ``{"id", "created"}`` heads, and the JSON of one (a new copy on each call)."""
 
     def body(self, account: str, event_id: str) -> Obj | None: ...
 
@@ -37,8 +37,7 @@ class Events(Resource):
         body = self.log.body(ctx.account, event_id)
         if body is None:
             raise no_such("event", event_id)
-        found: Obj = clone(body)
-        return found
+        return body
 
     @endpoint("GET", "/v1/events", LIST)
     def list(self, ctx: Ctx, p: Obj) -> Page:
@@ -58,4 +57,5 @@ class Events(Resource):
         page = paginate(
             [e for e in self.log.newest_first(ctx.account, match) if created(e)], p, "event"
         )
-        return Page([clone(e) for e in page.items], page.has_more)
+        bodies = [self.log.body(ctx.account, head["id"]) for head in page.items]
+        return Page([b for b in bodies if b is not None], page.has_more)
