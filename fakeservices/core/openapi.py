@@ -46,12 +46,20 @@ class Param:
 
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
+_REF = "#/components/schemas/{model}"
 
 
 @dataclass
 class ApiDoc:
     paths: dict[str, dict[str, Any]] = field(default_factory=dict)
     schemas: dict[str, Any] = field(default_factory=dict)
+    #: Models referenced but not yet turned into JSON schemas, in the order they were referenced.
+    #: Generating the schemas took about a tenth of start-up, for a document few clients read:
+    #: :meth:`render` generates them (once) in that order, so the document is what generating
+    #: each one where it is referenced gave.
+    pending: list[tuple[type[BaseModel], Literal["validation", "serialization"]]] = field(
+        default_factory=list
+    )
 
     def add(
         self,
@@ -89,13 +97,19 @@ class ApiDoc:
     def model(
         self, model: type[BaseModel], mode: Literal["validation", "serialization"] = "serialization"
     ) -> Schema:
-        """A reference to ``model``'s JSON schema (as sent, or as accepted for ``validation``)."""
-        ref = "#/components/schemas/{model}"
-        schema = model.model_json_schema(by_alias=True, ref_template=ref, mode=mode)
-        for name, sub in schema.pop("$defs", {}).items():
-            self.schemas.setdefault(name, sub)
-        self.schemas.setdefault(model.__name__, schema)
-        return {"$ref": ref.format(model=model.__name__)}
+        """A reference to ``model``'s JSON schema (as sent, or as accepted for ``validation``);
+        the schema itself is generated when the document is first rendered."""
+        self.pending.append((model, mode))
+        return {"$ref": _REF.format(model=model.__name__)}
+
+    def resolve(self) -> None:
+        """Generate the JSON schemas of the models referenced since the last call, in order."""
+        pending, self.pending = self.pending, []
+        for model, mode in pending:
+            schema = model.model_json_schema(by_alias=True, ref_template=_REF, mode=mode)
+            for name, sub in schema.pop("$defs", {}).items():
+                self.schemas.setdefault(name, sub)
+            self.schemas.setdefault(model.__name__, schema)
 
     def page(self, model: type[BaseModel]) -> Schema:
         """The read-back list envelope ``{"data": [model...], "has_more", "next_after"}``."""
@@ -110,6 +124,7 @@ class ApiDoc:
         }
 
     def render(self) -> dict[str, Any]:
+        self.resolve()
         return {
             "openapi": "3.1.0",
             "info": {"title": "fakeservices admin API", "version": __version__},
