@@ -58,3 +58,12 @@ def test_rendering_twice_gives_the_same_document() -> None:
     first = json.dumps(doc.render())
     assert doc.pending == []
     assert json.dumps(doc.render()) == first
+
+
+def test_a_fault_rule_s_default_match_is_an_all_default_match() -> None:
+    from fakeservices.core.faults import FaultSpec, Match
+
+    spec = FaultSpec.model_validate({"service": "sms", "action": {"type": "error"}})
+    assert spec.match == Match()
+    assert spec.match.model_fields_set == set()
+    assert spec.model_dump(by_alias=True)["match"] == Match().model_dump(by_alias=True)
