@@ -63,7 +63,7 @@ def test_rendering_twice_gives_the_same_document() -> None:
 def test_a_fault_rule_s_default_match_is_an_all_default_match() -> None:
     from fakeservices.core.faults import FaultSpec, Match
 
-    spec = FaultSpec.model_validate({"service": "sms", "action": {"type": "error"}})
+    spec = FaultSpec.model_validate({"service": "sms", "action": {"type": "error", "status": 500}})
     assert spec.match == Match()
     assert spec.match.model_fields_set == set()
     assert spec.model_dump(by_alias=True)["match"] == Match().model_dump(by_alias=True)
