@@ -201,14 +201,3 @@ class ConfigDump(_Model):
     host: str
     http_port: int
     smtp_port: int
-
-
-#: The item model of each read-back collection, by its path under ``/__admin``.
-READBACK_MODELS: dict[str, type[BaseModel]] = {
-    "emails": Email,
-    "sms": Sms,
-    "requests": Request,
-    "webhook-deliveries": WebhookDelivery,
-    "stripe/webhook-deliveries": WebhookDelivery,
-    "stripe/events": StripeEvent,
-}

@@ -8,13 +8,13 @@ ones, and that ``fakeservices serve``'s start does not load what it no longer ne
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from typing import Any, Literal
-
-from pydantic import BaseModel
 
 from fakeservices.app import build_app
 from fakeservices.core.config import Config
-from fakeservices.core.openapi import ApiDoc
+from fakeservices.core.openapi import ApiDoc, ModelRef
 from fakeservices.core.runtime import Runtime
 
 
@@ -22,7 +22,7 @@ class _EagerDoc(ApiDoc):
     """The document as it was built before: each model's schema generated where it is named."""
 
     def model(
-        self, model: type[BaseModel], mode: Literal["validation", "serialization"] = "serialization"
+        self, model: ModelRef, mode: Literal["validation", "serialization"] = "serialization"
     ) -> dict[str, Any]:
         ref = super().model(model, mode)
         self.resolve()
@@ -67,3 +67,48 @@ def test_a_fault_rule_s_default_match_is_an_all_default_match() -> None:
     assert spec.match == Match()
     assert spec.match.model_fields_set == set()
     assert spec.model_dump(by_alias=True)["match"] == Match().model_dump(by_alias=True)
+
+
+# What `fakeservices serve` does up to answering, in a fresh interpreter: then what it loaded.
+_STARTED = """
+import asyncio, json, sys
+
+from fakeservices.cli import build_config
+from fakeservices.server import Server
+
+
+async def main():
+    server = Server(build_config({"http_port": "0", "smtp_port": "0"}, None))
+    await server.start()
+    try:
+        from fakeservices.core.faults import FaultSpec
+
+        print(json.dumps({
+            "modules": sorted(sys.modules),
+            "fault_models_built": FaultSpec.__pydantic_complete__,
+            "schemas_pending": len(server.runtime.api_doc.pending),
+        }))
+    finally:
+        await server.stop()
+
+
+asyncio.run(main())
+"""
+
+
+def test_starting_the_server_leaves_for_later_what_only_later_needs() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", _STARTED], capture_output=True, text=True, timeout=120, check=True
+    )
+    started = json.loads(out.stdout)
+    modules = set(started["modules"])
+    assert "fakeservices.server" in modules  # the probe did start a server
+    # The admin API's response models: the OpenAPI document names them; rendered on request.
+    assert "fakeservices.schemas" not in modules
+    assert started["schemas_pending"] > 10
+    # Fault-rule validators: built on the first rule posted.
+    assert started["fault_models_built"] is False
+    # Imported by what uses them: webhook delivery, a --config file, SES's XML errors.
+    assert "httpx" not in modules
+    assert "tomllib" not in modules
+    assert "xml.sax.saxutils" not in modules

@@ -13,7 +13,6 @@ from fakeservices.core.errors import AdminError, bad_param, json_body
 from fakeservices.core.faults import FaultEngine, FaultError, FaultSpec
 from fakeservices.core.openapi import ApiDoc, Param
 from fakeservices.core.query import Query
-from fakeservices.schemas import Deleted, FaultRule
 
 ACTION_TAGS = ("error", "delay", "timeout", "drop", "malformed", "smtp_reply", "rate_limit")
 
@@ -93,9 +92,9 @@ class FaultRoutes:
             "Add a fault rule",
             responses={201: "The rule, with its id", 422: "Invalid rule: `field` names it"},
             body_schema=rule,
-            schema=doc.model(FaultRule),
+            schema=doc.model("FaultRule"),
         )
-        one = doc.model(FaultRule)
+        one = doc.model("FaultRule")
         rules = {
             "type": "object",
             "required": ["data", "fired"],
@@ -104,7 +103,7 @@ class FaultRoutes:
                 "fired": {"type": "integer", "description": "faults fired since start"},
             },
         }
-        deleted, path_id = doc.model(Deleted), [Param("id", location="path")]
+        deleted, path_id = doc.model("Deleted"), [Param("id", location="path")]
         doc.add("GET", "/__admin/faults", "List rules with their hits", account, schema=rules)
         doc.add(
             "DELETE",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -75,6 +74,8 @@ def env_var(field: str) -> str:
 def load_config_file(path: Path) -> dict[str, Any]:
     """Read a TOML (``.toml``) or JSON file of settings, keys as written there (``http_port`` or
     ``http-port``; the caller maps them onto Config fields and names them as written)."""
+    import tomllib  # only a --config file needs it
+
     text = path.read_bytes()
     data: Any = tomllib.loads(text.decode()) if path.suffix == ".toml" else json.loads(text)
     if not isinstance(data, dict):

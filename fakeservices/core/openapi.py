@@ -2,19 +2,24 @@
 
 Response bodies are described from the pydantic models the Python client parses them with
 (:mod:`fakeservices.schemas`): :meth:`ApiDoc.model` registers one under ``components`` and
-:meth:`ApiDoc.page` wraps one in the read-back list envelope.
+:meth:`ApiDoc.page` wraps one in the read-back list envelope. Routes name those models by name
+(``doc.model("Health")``): the server imports :mod:`fakeservices.schemas` only when the document
+is first rendered, not at start-up.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from fakeservices import __version__
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
 Schema = dict[str, Any]
+#: A pydantic model, or the name of one in :mod:`fakeservices.schemas`.
+ModelRef: TypeAlias = "type[BaseModel] | str"
 #: What a 2xx JSON answer is described as when its route names no schema.
 ANY_OBJECT: Schema = {"type": "object"}
 
@@ -57,7 +62,7 @@ class ApiDoc:
     #: Generating the schemas took about a tenth of start-up, for a document few clients read:
     #: :meth:`render` generates them (once) in that order, so the document is what generating
     #: each one where it is referenced gave.
-    pending: list[tuple[type[BaseModel], Literal["validation", "serialization"]]] = field(
+    pending: list[tuple[ModelRef, Literal["validation", "serialization"]]] = field(
         default_factory=list
     )
 
@@ -95,23 +100,31 @@ class ApiDoc:
         self.paths.setdefault(path, {})[method.lower()] = op
 
     def model(
-        self, model: type[BaseModel], mode: Literal["validation", "serialization"] = "serialization"
+        self, model: ModelRef, mode: Literal["validation", "serialization"] = "serialization"
     ) -> Schema:
         """A reference to ``model``'s JSON schema (as sent, or as accepted for ``validation``);
-        the schema itself is generated when the document is first rendered."""
+        the schema itself is generated when the document is first rendered. A model of
+        :mod:`fakeservices.schemas` may be given by name."""
         self.pending.append((model, mode))
-        return {"$ref": _REF.format(model=model.__name__)}
+        name = model if isinstance(model, str) else model.__name__
+        return {"$ref": _REF.format(model=name)}
 
     def resolve(self) -> None:
         """Generate the JSON schemas of the models referenced since the last call, in order."""
         pending, self.pending = self.pending, []
-        for model, mode in pending:
+        for ref, mode in pending:
+            if isinstance(ref, str):
+                from fakeservices import schemas  # the admin API's models, on first render
+
+                model: type[BaseModel] = getattr(schemas, ref)
+            else:
+                model = ref
             schema = model.model_json_schema(by_alias=True, ref_template=_REF, mode=mode)
             for name, sub in schema.pop("$defs", {}).items():
                 self.schemas.setdefault(name, sub)
             self.schemas.setdefault(model.__name__, schema)
 
-    def page(self, model: type[BaseModel]) -> Schema:
+    def page(self, model: ModelRef) -> Schema:
         """The read-back list envelope ``{"data": [model...], "has_more", "next_after"}``."""
         return {
             "type": "object",
