@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from fakeservices.core.errors import AdminError, bad_param, json_body
-from fakeservices.core.faults import FaultEngine, FaultError, FaultSpec
+from fakeservices.core.faults import FaultEngine, FaultError
 from fakeservices.core.openapi import ApiDoc, Param
 from fakeservices.core.query import Query
 
@@ -36,6 +35,11 @@ class FaultRoutes:
     async def create(self, request: Request) -> Response:
         Query(request.query_params).done()
         payload = await json_body(request)
+        # pydantic and the rule models are imported with the first rule, not at start-up.
+        from pydantic import ValidationError
+
+        from fakeservices.core.faults import FaultSpec
+
         try:
             spec = FaultSpec.model_validate(payload)
         except ValidationError as exc:
@@ -84,7 +88,7 @@ class FaultRoutes:
     def routes(self, doc: ApiDoc) -> list[BaseRoute]:
         # The request body (FaultSpec, as posted) and the answer (FaultRule: the spec plus id,
         # hits, remaining...) are described by the models that parse them.
-        rule = doc.model(FaultSpec, mode="validation")
+        rule = doc.model("fakeservices.core.fault_specs:FaultSpec", mode="validation")
         account = [Param("account", description="only rules matching this account")]
         doc.add(
             "POST",

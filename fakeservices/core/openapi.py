@@ -2,13 +2,14 @@
 
 Response bodies are described from the pydantic models the Python client parses them with
 (:mod:`fakeservices.schemas`): :meth:`ApiDoc.model` registers one under ``components`` and
-:meth:`ApiDoc.page` wraps one in the read-back list envelope. Routes name those models by name
-(``doc.model("Health")``): the server imports :mod:`fakeservices.schemas` only when the document
-is first rendered, not at start-up.
+:meth:`ApiDoc.page` wraps one in the read-back list envelope. Routes name models by name
+(``doc.model("Health")``, or ``"module:Name"`` for one outside :mod:`fakeservices.schemas`): the
+server imports them, and pydantic, only when the document is first rendered, not at start-up.
 """
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
@@ -18,7 +19,8 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
 Schema = dict[str, Any]
-#: A pydantic model, or the name of one in :mod:`fakeservices.schemas`.
+#: A pydantic model, or its name: ``"Health"`` (in :mod:`fakeservices.schemas`) or
+#: ``"package.module:Name"``.
 ModelRef: TypeAlias = "type[BaseModel] | str"
 #: What a 2xx JSON answer is described as when its route names no schema.
 ANY_OBJECT: Schema = {"type": "object"}
@@ -106,7 +108,7 @@ class ApiDoc:
         the schema itself is generated when the document is first rendered. A model of
         :mod:`fakeservices.schemas` may be given by name."""
         self.pending.append((model, mode))
-        name = model if isinstance(model, str) else model.__name__
+        name = model.rpartition(":")[2] if isinstance(model, str) else model.__name__
         return {"$ref": _REF.format(model=name)}
 
     def resolve(self) -> None:
@@ -114,9 +116,10 @@ class ApiDoc:
         pending, self.pending = self.pending, []
         for ref, mode in pending:
             if isinstance(ref, str):
-                from fakeservices import schemas  # the admin API's models, on first render
-
-                model: type[BaseModel] = getattr(schemas, ref)
+                module, _, name = ref.rpartition(":")
+                model: type[BaseModel] = getattr(
+                    importlib.import_module(module or "fakeservices.schemas"), name
+                )
             else:
                 model = ref
             schema = model.model_json_schema(by_alias=True, ref_template=_REF, mode=mode)
