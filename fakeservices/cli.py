@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any, get_args
 
 import click
-from pydantic import ValidationError
 
 from fakeservices import __version__
-from fakeservices.core.config import Config, env_var, load_config_file, loop_factory
+from fakeservices.core.config import Config, config_fields, env_var, load_config_file, loop_factory
 
 # (option, Config field, click type, help)
 _OPTIONS: list[tuple[str, str, Any, str]] = [
@@ -77,7 +76,12 @@ def build_config(values: dict[str, Any], config_file: Path | None) -> Config:
     merged.update(given)
     try:
         return Config(**merged)
-    except ValidationError as exc:
+    except ValueError as exc:
+        # pydantic's ValidationError (a ValueError), imported only when a value needed it.
+        from pydantic import ValidationError
+
+        if not isinstance(exc, ValidationError):
+            raise
         err = exc.errors()[0]
         field = str(err["loc"][0]) if err["loc"] else "?"
         if field in from_file and field not in given:
@@ -103,7 +107,7 @@ _TYPE_NAMES = {int: "INTEGER", float: "SECONDS", str: "TEXT"}
 
 def _metavar(field: str, kind: Any) -> str:
     """The value's type as ``--help`` shows it: the choices of a Literal, else the type."""
-    choices = get_args(Config.model_fields[field].annotation)
+    choices = get_args(config_fields()[field].annotation)
     if choices and all(isinstance(c, str) for c in choices):
         return "[" + "|".join(choices) + "]"
     if kind is float and not field.endswith("seconds"):
@@ -112,7 +116,7 @@ def _metavar(field: str, kind: Any) -> str:
 
 
 def _default(field: str) -> str:
-    default = Config.model_fields[field].default
+    default = config_fields()[field].default
     return "random" if default is None else str(default)
 
 

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 from fakeservices.app import build_app
 from fakeservices.core.config import Config
 from fakeservices.core.openapi import ApiDoc, ModelRef
@@ -105,7 +107,92 @@ def test_starting_the_server_leaves_for_later_what_only_later_needs() -> None:
     assert started["schemas_pending"] > 10
     # The fault rule's models: imported with the first rule posted.
     assert "fakeservices.core.fault_specs" not in modules
+    # pydantic itself: the configuration was plainly valid, and nothing else needs it yet.
+    assert "pydantic" not in modules
+    assert "fakeservices.core.config_model" not in modules
     # Imported by what uses them: webhook delivery, a --config file, SES's XML errors.
     assert "httpx" not in modules
     assert "tomllib" not in modules
     assert "xml.sax.saxutils" not in modules
+
+
+# -- Config: validated without pydantic when plainly valid, by the same rules ------------------
+
+
+class _ConfigBefore(BaseModel):
+    """Config as it was, a pydantic model (copied from fakeservices/core/config.py before the
+    change): the reference the new Config must agree with."""
+
+    # The title: its errors say "for Config", as they did.
+    model_config = ConfigDict(extra="forbid", frozen=True, title="Config")
+
+    host: str = Field("127.0.0.1", min_length=1)
+    http_port: int = Field(4010, ge=0, le=65535)
+    smtp_port: int = Field(2525, ge=0, le=65535)
+    max_messages: int = Field(10_000, ge=1, le=10_000_000)
+    max_message_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    journal_size: int = Field(10_000, ge=1, le=10_000_000)
+    hold_seconds: float = Field(60.0, gt=0, le=3600)
+    max_accounts: int = Field(1000, ge=1, le=1_000_000)
+    max_stripe_objects: int = Field(10_000, ge=1, le=10_000_000)
+    fault_seed: int | None = None
+    log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
+    loop: Literal["auto", "asyncio", "uvloop"] = "auto"
+    http: Literal["auto", "h11", "httptools"] = "auto"
+    journal_body_bytes: int = Field(8192, ge=0)
+    sms_step_seconds: float = Field(0.05, ge=0, le=60)
+    delivery_attempts: int = Field(4, ge=1, le=20)
+    delivery_backoff_seconds: float = Field(0.2, ge=0, le=600)
+    events_heartbeat_seconds: float = Field(15.0, gt=0, le=3600)
+    events_buffer: int = Field(1000, ge=1, le=1_000_000)
+
+
+_CANDIDATES: list[Any] = [
+    0, 1, 7, 1024, 65535, 65536, -1, 10_000_000, 10_000_001, 3600, 3601,
+    0.0, 0.05, 1.5, 60.0, 3600.5, -0.5, float("nan"), float("inf"),
+    True, False, None, "", " ", "0", "1", "007", "-1", "+5", " 7 ", "1_000", "65536", "1.5",
+    "05.5", "1e3", "0.0", "nan", "eighty", "12345678901234567890",
+    "info", "INFO", "debug", "auto", "asyncio", "uvloop", "h11", "httptools", "127.0.0.1", "::1",
+    b"1", [1], {"a": 1},
+]  # fmt: skip
+
+
+def _outcome(make: Any, values: dict[str, Any]) -> Any:
+    try:
+        dumped = make(**values).model_dump()
+    except ValidationError as exc:
+        return ("error", str(exc), exc.errors(include_url=False))
+    # Types too: 5 and 5.0 are equal but are not the same value.
+    return ("ok", repr(dumped), [(k, type(v)) for k, v in dumped.items()])
+
+
+def test_config_accepts_rejects_and_normalises_as_the_pydantic_model_did() -> None:
+    compared = 0
+    for name in _ConfigBefore.model_fields:
+        for value in _CANDIDATES:
+            values = {name: value}
+            assert _outcome(Config, values) == _outcome(_ConfigBefore, values), values
+            compared += 1
+    assert compared > 900
+    # Several values at once, an unknown key, and the defaults.
+    for values in (
+        {"http_port": "0", "smtp_port": "0", "log_level": "debug", "hold_seconds": "0.5"},
+        {"http_port": "0", "max_messages": "0"},
+        {"http_port": 0, "no_such_option": 1},
+        {},
+    ):
+        assert _outcome(Config, values) == _outcome(_ConfigBefore, values), values
+
+
+def test_a_plainly_valid_config_does_not_import_pydantic() -> None:
+    probe = (
+        "import sys\n"
+        "from fakeservices.core.config import Config\n"
+        "c = Config(http_port='0', smtp_port='0', log_level='debug', hold_seconds='1.5')\n"
+        "assert (c.http_port, c.hold_seconds, c.log_level) == (0, 1.5, 'debug')\n"
+        "print('pydantic' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.strip() == "False"
