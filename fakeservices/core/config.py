@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal, get_args, get_type_hints
 
@@ -86,6 +87,7 @@ class FieldSpec:
     constraints: dict[str, Any]
 
 
+@cache
 def config_fields() -> dict[str, FieldSpec]:
     """Config's fields by name, their types resolved (the CLI's ``--help`` shows them)."""
     hints = get_type_hints(Config)
@@ -131,7 +133,7 @@ def _plain(spec: FieldSpec, value: Any) -> Any:
 
 def _plainly_valid(values: dict[str, Any]) -> dict[str, Any] | None:
     """Every field's value (defaults filled in) if each given value is plainly valid, else None."""
-    specs = _fields()
+    specs = config_fields()
     checked = {name: spec.default for name, spec in specs.items()}
     for name, value in values.items():
         spec = specs.get(name)
@@ -142,15 +144,6 @@ def _plainly_valid(values: dict[str, Any]) -> dict[str, Any] | None:
             return None
         checked[name] = out
     return checked
-
-
-_FIELDS: dict[str, FieldSpec] = {}
-
-
-def _fields() -> dict[str, FieldSpec]:
-    if not _FIELDS:
-        _FIELDS.update(config_fields())
-    return _FIELDS
 
 
 # (option name, FAKESERVICES_* variable) for every CLI option that maps onto a Config field.
