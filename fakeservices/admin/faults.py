@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from fakeservices.core.errors import AdminError, bad_param, json_body
-from fakeservices.core.faults import FaultEngine, FaultError, FaultSpec
+from fakeservices.core.faults import FaultEngine, FaultError
 from fakeservices.core.openapi import ApiDoc, Param
 from fakeservices.core.query import Query
-from fakeservices.schemas import Deleted, FaultRule
 
 ACTION_TAGS = ("error", "delay", "timeout", "drop", "malformed", "smtp_reply", "rate_limit")
 
@@ -37,6 +35,11 @@ class FaultRoutes:
     async def create(self, request: Request) -> Response:
         Query(request.query_params).done()
         payload = await json_body(request)
+        # pydantic and the rule models are imported with the first rule, not at start-up.
+        from pydantic import ValidationError
+
+        from fakeservices.core.faults import FaultSpec
+
         try:
             spec = FaultSpec.model_validate(payload)
         except ValidationError as exc:
@@ -85,7 +88,7 @@ class FaultRoutes:
     def routes(self, doc: ApiDoc) -> list[BaseRoute]:
         # The request body (FaultSpec, as posted) and the answer (FaultRule: the spec plus id,
         # hits, remaining...) are described by the models that parse them.
-        rule = doc.model(FaultSpec, mode="validation")
+        rule = doc.model("fakeservices.core.fault_specs:FaultSpec", mode="validation")
         account = [Param("account", description="only rules matching this account")]
         doc.add(
             "POST",
@@ -93,9 +96,9 @@ class FaultRoutes:
             "Add a fault rule",
             responses={201: "The rule, with its id", 422: "Invalid rule: `field` names it"},
             body_schema=rule,
-            schema=doc.model(FaultRule),
+            schema=doc.model("FaultRule"),
         )
-        one = doc.model(FaultRule)
+        one = doc.model("FaultRule")
         rules = {
             "type": "object",
             "required": ["data", "fired"],
@@ -104,7 +107,7 @@ class FaultRoutes:
                 "fired": {"type": "integer", "description": "faults fired since start"},
             },
         }
-        deleted, path_id = doc.model(Deleted), [Param("id", location="path")]
+        deleted, path_id = doc.model("Deleted"), [Param("id", location="path")]
         doc.add("GET", "/__admin/faults", "List rules with their hits", account, schema=rules)
         doc.add(
             "DELETE",

@@ -22,7 +22,6 @@ from fakeservices.core.outbound import Delivery, delivery_filters
 from fakeservices.core.query import Query
 from fakeservices.core.readback import Readback
 from fakeservices.core.runtime import Runtime
-from fakeservices.schemas import ConfigDump, Health, ResetResult
 
 # Services that `POST /__admin/reset?service=` names beyond the fakes themselves.
 CORE_RESETTABLE = ("faults", "journal")
@@ -159,7 +158,7 @@ class AdminCore:
             "GET",
             "/__admin/health",
             "Status, ports, the newest seq, store counts and evictions",
-            schema=doc.model(Health),
+            schema=doc.model("Health"),
         )
         doc.add(
             "GET",
@@ -169,7 +168,7 @@ class AdminCore:
             response_type="text/plain",
         )
         doc.add(
-            "GET", "/__admin/config", "The effective configuration", schema=doc.model(ConfigDump)
+            "GET", "/__admin/config", "The effective configuration", schema=doc.model("ConfigDump")
         )
         doc.add(
             "POST",
@@ -179,7 +178,7 @@ class AdminCore:
                 Param("service", description="|".join(self.resettable())),
                 Param("account", description="only this account's state"),
             ],
-            schema=doc.model(ResetResult),
+            schema=doc.model("ResetResult"),
         )
         doc.add("GET", "/__admin/openapi.json", "This document")
         doc.add("GET", "/__admin/docs", "This document, rendered", schema=text, response_type=html)

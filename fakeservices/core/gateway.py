@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, Response
@@ -22,18 +22,12 @@ from fakeservices.core.disconnect import (
     until_disconnect,
 )
 from fakeservices.core.errors import admin_error
-from fakeservices.core.faults import (
-    DelayAction,
-    DropAction,
-    ErrorAction,
-    FaultContext,
-    FaultRule,
-    MalformedAction,
-    RateLimitAction,
-    TimeoutAction,
-)
+from fakeservices.core.faults import FaultContext, FaultRule
 from fakeservices.core.registry import Endpoint, default_reason
 from fakeservices.core.runtime import Runtime
+
+if TYPE_CHECKING:
+    from fakeservices.core.faults import ErrorAction
 
 log = logging.getLogger("fakeservices.http")
 
@@ -174,6 +168,16 @@ class ServiceGateway:
         receive: Receive,
         send: Send,
     ) -> None:
+        # The rule models (pydantic) are imported with the first rule, not at start-up.
+        from fakeservices.core.faults import (
+            DelayAction,
+            DropAction,
+            ErrorAction,
+            MalformedAction,
+            RateLimitAction,
+            TimeoutAction,
+        )
+
         action = rule.spec.action
         runtime = self.runtime
         if isinstance(action, RateLimitAction):

@@ -2,19 +2,26 @@
 
 Response bodies are described from the pydantic models the Python client parses them with
 (:mod:`fakeservices.schemas`): :meth:`ApiDoc.model` registers one under ``components`` and
-:meth:`ApiDoc.page` wraps one in the read-back list envelope.
+:meth:`ApiDoc.page` wraps one in the read-back list envelope. Routes name models by name
+(``doc.model("Health")``, or ``"module:Name"`` for one outside :mod:`fakeservices.schemas`): the
+server imports them, and pydantic, only when the document is first rendered, not at start-up.
 """
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
-from typing import Any, Literal
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from fakeservices import __version__
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
 Schema = dict[str, Any]
+#: A pydantic model, or its name: ``"Health"`` (in :mod:`fakeservices.schemas`) or
+#: ``"package.module:Name"``.
+ModelRef: TypeAlias = "type[BaseModel] | str"
 #: What a 2xx JSON answer is described as when its route names no schema.
 ANY_OBJECT: Schema = {"type": "object"}
 
@@ -46,12 +53,20 @@ class Param:
 
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
+_REF = "#/components/schemas/{model}"
 
 
 @dataclass
 class ApiDoc:
     paths: dict[str, dict[str, Any]] = field(default_factory=dict)
     schemas: dict[str, Any] = field(default_factory=dict)
+    #: Models referenced but not yet turned into JSON schemas, in the order they were referenced.
+    #: Generating the schemas took about a tenth of start-up, for a document few clients read:
+    #: :meth:`render` generates them (once) in that order, so the document is what generating
+    #: each one where it is referenced gave.
+    pending: list[tuple[ModelRef, Literal["validation", "serialization"]]] = field(
+        default_factory=list
+    )
 
     def add(
         self,
@@ -87,17 +102,32 @@ class ApiDoc:
         self.paths.setdefault(path, {})[method.lower()] = op
 
     def model(
-        self, model: type[BaseModel], mode: Literal["validation", "serialization"] = "serialization"
+        self, model: ModelRef, mode: Literal["validation", "serialization"] = "serialization"
     ) -> Schema:
-        """A reference to ``model``'s JSON schema (as sent, or as accepted for ``validation``)."""
-        ref = "#/components/schemas/{model}"
-        schema = model.model_json_schema(by_alias=True, ref_template=ref, mode=mode)
-        for name, sub in schema.pop("$defs", {}).items():
-            self.schemas.setdefault(name, sub)
-        self.schemas.setdefault(model.__name__, schema)
-        return {"$ref": ref.format(model=model.__name__)}
+        """A reference to ``model``'s JSON schema (as sent, or as accepted for ``validation``);
+        the schema itself is generated when the document is first rendered. A model of
+        :mod:`fakeservices.schemas` may be given by name."""
+        self.pending.append((model, mode))
+        name = model.rpartition(":")[2] if isinstance(model, str) else model.__name__
+        return {"$ref": _REF.format(model=name)}
 
-    def page(self, model: type[BaseModel]) -> Schema:
+    def resolve(self) -> None:
+        """Generate the JSON schemas of the models referenced since the last call, in order."""
+        pending, self.pending = self.pending, []
+        for ref, mode in pending:
+            if isinstance(ref, str):
+                module, _, name = ref.rpartition(":")
+                model: type[BaseModel] = getattr(
+                    importlib.import_module(module or "fakeservices.schemas"), name
+                )
+            else:
+                model = ref
+            schema = model.model_json_schema(by_alias=True, ref_template=_REF, mode=mode)
+            for name, sub in schema.pop("$defs", {}).items():
+                self.schemas.setdefault(name, sub)
+            self.schemas.setdefault(model.__name__, schema)
+
+    def page(self, model: ModelRef) -> Schema:
         """The read-back list envelope ``{"data": [model...], "has_more", "next_after"}``."""
         return {
             "type": "object",
@@ -110,6 +140,7 @@ class ApiDoc:
         }
 
     def render(self) -> dict[str, Any]:
+        self.resolve()
         return {
             "openapi": "3.1.0",
             "info": {"title": "fakeservices admin API", "version": __version__},

@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -22,12 +21,22 @@ from fakeservices.core.accounts import is_shared
 from fakeservices.core.disconnect import until_disconnect
 from fakeservices.core.errors import AdminError, bad_param
 from fakeservices.core.http import json_response
-from fakeservices.core.openapi import ApiDoc, Param
+from fakeservices.core.openapi import ApiDoc, ModelRef, Param
 from fakeservices.core.query import Query
 from fakeservices.core.store import Page, Record, Store
-from fakeservices.schemas import READBACK_MODELS, Deleted, Item
 
 T = TypeVar("T", bound=Record)
+
+#: The item model of each read-back collection (by its path under ``/__admin``), named in
+#: :mod:`fakeservices.schemas`; any other collection's items are described as ``Item``.
+READBACK_MODELS: dict[str, str] = {
+    "emails": "Email",
+    "sms": "Sms",
+    "requests": "Request",
+    "webhook-deliveries": "WebhookDelivery",
+    "stripe/webhook-deliveries": "WebhookDelivery",
+    "stripe/events": "StripeEvent",
+}
 
 MAX_WAIT_SECONDS = 120.0
 MAX_SEQ = 2**62
@@ -86,8 +95,9 @@ class Readback(Generic[T]):
     #: the items (in scope, ``seq > after``) the filter is about to test, which computes those
     #: fields off the event loop first; None when the query's filter is cheap.
     filter_prepare: Callable[[Query], Callable[[Sequence[T]], Awaitable[None]] | None] | None = None
-    #: The pydantic model of one item in the OpenAPI document (default: by ``name``).
-    model: type[BaseModel] | None = None
+    #: The pydantic model of one item in the OpenAPI document, or the name of one in
+    #: :mod:`fakeservices.schemas` (default: by ``name``).
+    model: ModelRef | None = None
     #: About how many bytes an item's ``to_json`` renders to (its big strings); items weighing
     #: more than :data:`~fakeservices.core.jsonio.RENDER_OFFLOAD_BYTES` together are rendered
     #: off the loop (:func:`~fakeservices.core.http.json_response`). None: items are small.
@@ -254,8 +264,8 @@ class Readback(Generic[T]):
         path_id = Param("id", location="path")
         full = f"/__admin{base}"
         views = [Param("view", description="full (default) or summary")] if self.brief else []
-        model = self.model or READBACK_MODELS.get(self.name, Item)
-        page, one, deleted = doc.page(model), doc.model(model), doc.model(Deleted)
+        model = self.model or READBACK_MODELS.get(self.name, "Item")
+        page, one, deleted = doc.page(model), doc.model(model), doc.model("Deleted")
         doc.add("GET", full, f"List {self.name}, oldest first", params + views, schema=page)
         doc.add(
             "DELETE", full, f"Delete {self.name} (matching the filters)", params, schema=deleted

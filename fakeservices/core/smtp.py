@@ -18,16 +18,7 @@ from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, LoginPassword, Se
 
 from fakeservices import __version__
 from fakeservices.core.disconnect import reset_connection
-from fakeservices.core.faults import (
-    DelayAction,
-    DropAction,
-    FaultContext,
-    FaultRule,
-    RateLimitAction,
-    SmtpReplyAction,
-    SmtpStage,
-    TimeoutAction,
-)
+from fakeservices.core.faults import FaultContext, FaultRule, SmtpStage
 from fakeservices.core.registry import SmtpHandler
 from fakeservices.core.runtime import Runtime
 from fakeservices.core.smtp_address import plain_angle_addr
@@ -117,6 +108,15 @@ class SmtpGateway:
         self.runtime.metrics.inc(
             "fakeservices_faults_fired_total", service="smtp", type=rule.spec.action.type
         )
+        # The rule models (pydantic) are imported with the first rule, not at start-up.
+        from fakeservices.core.faults import (
+            DelayAction,
+            DropAction,
+            RateLimitAction,
+            SmtpReplyAction,
+            TimeoutAction,
+        )
+
         t0 = time.perf_counter()
         started = time.time()
         action = rule.spec.action

@@ -16,7 +16,6 @@ import base64
 import binascii
 from typing import Any
 from urllib.parse import parse_qsl
-from xml.sax.saxutils import escape
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
@@ -119,6 +118,9 @@ class SesV1Api(Provider):
         return params.get("Source"), [a for group in recipients for a in group]
 
     def render(self, error: SendError) -> Response:
+        # Imported here: xml.sax pulls in urllib.request, which nothing else needs at start-up.
+        from xml.sax.saxutils import escape
+
         code = error.name or CODES.get(error.status, "InternalFailure")
         kind = "Receiver" if error.status >= 500 else "Sender"
         body = (
