@@ -21,8 +21,9 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from fakeservices.core.http import BadJson, basic_credentials, loads
+from fakeservices.core.http import BadJson, FastJSONResponse, basic_credentials, loads
 from fakeservices.email.compose import Mailbox, OutAttachment, Outgoing, store_all
+from fakeservices.email.http_common import address_pairs
 from fakeservices.email.model import valid_address
 from fakeservices.email.provider import Handler, Provider, SendError
 
@@ -106,7 +107,7 @@ def _mailboxes(values: list[str]) -> tuple[list[Mailbox], list[str]]:
     """Addresses from (possibly comma-separated) field values; and the invalid ones."""
     found: list[Mailbox] = []
     bad: list[str] = []
-    for name, addr in getaddresses(values):
+    for name, addr in address_pairs(values):
         if not addr and not name:
             continue
         if valid_address(addr):
@@ -163,7 +164,7 @@ class MailgunApi(Provider):
         )
         if not testmode:
             store_all(self.inbox, messages, account=key, source=self.name)
-        return JSONResponse({"id": message_id, "message": MSG_QUEUED})
+        return FastJSONResponse({"id": message_id, "message": MSG_QUEUED})
 
 
 def parse_and_build(
