@@ -7,6 +7,7 @@ on the edge cases that send it back to that call.
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime
 from email.utils import format_datetime, getaddresses
 from typing import Any
@@ -14,9 +15,14 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.responses import JSONResponse
+from starlette.routing import Match, Mount, Route
 
+from fakeservices.app import build_app
 from fakeservices.core import rfc2822
+from fakeservices.core.config import Config
 from fakeservices.core.http import FastJSONResponse, fast_compact
+from fakeservices.core.routing import IndexedRouter, first_segment
+from fakeservices.core.runtime import Runtime
 from fakeservices.email.http_common import address_pairs
 
 
@@ -158,3 +164,77 @@ def test_address_pairs_with_names_and_lists_is_getaddresses() -> None:
         [""],
     ):
         assert address_pairs(values) == getaddresses(values)
+
+
+# -- routing: the first-segment index picks the route the full router picks ----------------------
+def _pick(routes: list[Any], path: str, method: str) -> tuple[str, Any]:
+    """What Starlette's Router does with ``routes``: the route it hands the request to, the
+    route whose match makes it redirect (slash added or removed), or nothing (404)."""
+    scope = {"type": "http", "path": path, "root_path": "", "method": method}
+    partial = None
+    for route in routes:
+        match, _ = route.matches(scope)
+        if match is Match.FULL:
+            return "full", route
+        if match is Match.PARTIAL and partial is None:
+            partial = route
+    if partial is not None:
+        return "partial", partial
+    if path != "/":
+        other = {**scope, "path": path.rstrip("/") if path.endswith("/") else path + "/"}
+        for route in routes:
+            if route.matches(other)[0] is not Match.NONE:
+                return "redirect", route
+    return "none", None
+
+
+def _paths(routes: list[Any]) -> list[str]:
+    samples = ["/", "", "/x", "/__admin", "/__admin/", "/v1", "/v1/", "/v3/mail/send/", "/%0A"]
+    for route in routes:
+        path = getattr(route, "path", "") or "/"
+        for value in ("abc", "a.b", "x/y"):
+            filled = re.sub(r"\{[^}]*\}", value, path)
+            samples += [filled, filled + "/", filled.rstrip("/") + "/extra", filled[:-1]]
+    return sorted(set(samples))
+
+
+async def _endpoint(request: Any) -> Any:
+    raise AssertionError("never called")
+
+
+def test_indexed_router_picks_what_the_full_router_picks() -> None:
+    app = build_app(Runtime(Config(http_port=0, smtp_port=0)))
+    routers = [app.router]
+    routers += [r.app for r in app.router.routes if isinstance(r, Mount)]
+    # And a table where routes without a first segment sit between and after the others.
+    routers.append(
+        IndexedRouter(
+            [
+                Route("/a/{x}", _endpoint, methods=["GET"]),
+                Route("/{any}/b", _endpoint, methods=["POST"]),
+                Mount("/a", routes=[Route("/c", _endpoint)]),
+                Route("/a", _endpoint),
+                Route("/{rest:path}", _endpoint, methods=["DELETE"]),
+            ]
+        )
+    )
+    checked = 0
+    for router in routers:
+        assert isinstance(router, IndexedRouter)
+        for path in _paths(router.routes):
+            group = router._groups.get(path[1:].partition("/")[0], router._others)
+            for method in ("GET", "POST", "DELETE"):
+                assert _pick(group.routes, path, method) == _pick(router.routes, path, method)
+                checked += 1
+    assert checked > 500
+
+
+def test_first_segment_of_each_kind_of_route() -> None:
+    endpoint = _endpoint
+    assert first_segment(Route("/", endpoint)) == ""
+    assert first_segment(Route("/health", endpoint)) == "health"
+    assert first_segment(Route("/v3/{domain}/messages", endpoint)) == "v3"
+    assert first_segment(Route("/{anything}", endpoint)) is None
+    assert first_segment(Route("/v{n}/x", endpoint)) is None
+    assert first_segment(Mount("/__admin", routes=[])) == "__admin"
+    assert first_segment(Mount("", routes=[])) is None
