@@ -6,6 +6,7 @@ on the edge cases that send it back to that call.
 
 from __future__ import annotations
 
+import base64
 import math
 import re
 from datetime import UTC, datetime
@@ -20,10 +21,11 @@ from starlette.routing import Match, Mount, Route
 from fakeservices.app import build_app
 from fakeservices.core import rfc2822
 from fakeservices.core.config import Config
-from fakeservices.core.http import FastJSONResponse, fast_compact
+from fakeservices.core.http import FastJSONResponse, basic_credentials, fast_compact
 from fakeservices.core.routing import IndexedRouter, first_segment
 from fakeservices.core.runtime import Runtime
 from fakeservices.email.http_common import address_pairs
+from fakeservices.email.mailgun import Form
 
 
 def starlette_body(content: Any) -> bytes:
@@ -238,3 +240,25 @@ def test_first_segment_of_each_kind_of_route() -> None:
     assert first_segment(Route("/v{n}/x", endpoint)) is None
     assert first_segment(Mount("/__admin", routes=[])) == "__admin"
     assert first_segment(Mount("", routes=[])) is None
+
+
+# -- small memos ----------------------------------------------------------------------------------
+def test_mailgun_form_values_follow_its_fields() -> None:
+    form = Form([("to", "a@x.io"), ("subject", "s"), ("to", "b@x.io")])
+    assert form.all("to") == ["a@x.io", "b@x.io"] and form.first("subject") == "s"
+    form.all("to").append("mutating the answer@x.io")  # a copy: the index is not changed
+    assert form.all("to") == ["a@x.io", "b@x.io"]
+    form.fields.append(("to", "c@x.io"))
+    assert form.all("to") == ["a@x.io", "b@x.io", "c@x.io"]
+    form.fields = [("cc", "d@x.io")]
+    assert form.all("to") == [] and form.all("cc") == ["d@x.io"]
+
+
+def test_basic_credentials_memo_answers_as_before() -> None:
+    good = "Basic " + base64.b64encode(b"api:key-1").decode()
+    for _ in range(2):
+        assert basic_credentials(good) == ("api", "key-1")
+        assert basic_credentials("Basic !!!") is None
+        assert basic_credentials("Bearer x") is None
+        assert basic_credentials("Basic " + base64.b64encode(b"nocolon").decode()) is None
+        assert basic_credentials(None) is None and basic_credentials("") is None

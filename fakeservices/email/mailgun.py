@@ -47,9 +47,20 @@ class UploadedFile:
 class Form:
     fields: list[tuple[str, str]] = field(default_factory=list)
     files: list[UploadedFile] = field(default_factory=list)
+    #: Values by name, built on the first :meth:`all` (a send asks for about twenty names) and
+    #: rebuilt if ``fields`` was replaced or grew since.
+    _index: tuple[list[tuple[str, str]], int, dict[str, list[str]]] | None = field(
+        default=None, repr=False
+    )
 
     def all(self, name: str) -> list[str]:
-        return [v for k, v in self.fields if k == name]
+        fields, index = self.fields, self._index
+        if index is None or index[0] is not fields or index[1] != len(fields):
+            by_name: dict[str, list[str]] = {}
+            for k, v in fields:
+                by_name.setdefault(k, []).append(v)
+            index = self._index = (fields, len(fields), by_name)
+        return list(index[2].get(name, ()))
 
     def first(self, name: str) -> str | None:
         values = self.all(name)
