@@ -110,7 +110,8 @@ class AdminCore:
         }
 
     async def health(self, request: Request) -> Response:
-        Query(request.query_params).done()
+        if request.scope.get("query_string"):  # none takes no parsing (health is polled hard)
+            Query(request.query_params).done()
         # Its only floats are milliseconds rounded to 0.1, which orjson writes as the stdlib does.
         return FastJSONResponse(self.health_json())
 
