@@ -16,6 +16,7 @@ from fakeservices.admin.routes import AdminCore
 from fakeservices.core.errors import AdminError, admin_error
 from fakeservices.core.gateway import ServiceGateway
 from fakeservices.core.registry import Endpoint
+from fakeservices.core.routing import IndexedRouter
 from fakeservices.core.runtime import Runtime
 
 log = logging.getLogger("fakeservices")
@@ -55,12 +56,13 @@ def build_app(runtime: Runtime) -> Starlette:
     for service in runtime.services:
         admin_routes += service.admin_routes()
         fake_routes += service.http_routes()
+    routes: list[BaseRoute] = [
+        Route("/", Discovery(runtime).root, methods=["GET"]),
+        Mount("/__admin", app=IndexedRouter(admin_routes)),
+        *fake_routes,
+    ]
     app = Starlette(
-        routes=[
-            Route("/", Discovery(runtime).root, methods=["GET"]),
-            Mount("/__admin", routes=admin_routes),
-            *fake_routes,
-        ],
+        routes=routes,
         middleware=[Middleware(ServiceGateway, runtime=runtime)],
         exception_handlers={
             AdminError: _admin_error,
@@ -68,6 +70,9 @@ def build_app(runtime: Runtime) -> Starlette:
             Exception: _server_error,
         },
     )
+    # The same routes, tried only where they can match (core/routing.py): set before the first
+    # request, which builds the middleware stack around app.router.
+    app.router = IndexedRouter(routes)
     # Endpoints that must know the server is stopping (a long-poll cut short) read it here.
     app.state.runtime = runtime
     return app

@@ -23,6 +23,7 @@ from fakeservices.core.disconnect import (
 )
 from fakeservices.core.errors import admin_error
 from fakeservices.core.faults import FaultContext, FaultRule
+from fakeservices.core.metrics import CounterKey, counter_key
 from fakeservices.core.registry import Endpoint, default_reason
 from fakeservices.core.runtime import Runtime
 
@@ -42,10 +43,42 @@ NO_RESPONSE = 0
 MALFORMED_BODY = b'{"object": "fault", "message": "this body was cut short by an injected fault'
 
 
+#: Distinct (method, path) pairs whose endpoint :class:`ServiceGateway` remembers; past this the
+#: memory is emptied and refilled (paths with ids in them never repeat).
+ROUTE_MEMORY = 1024
+#: Longer paths are routed each time instead of remembered (bounds that memory's size).
+ROUTE_MEMORY_PATH_CHARS = 256
+
+
 class ServiceGateway:
     def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
         self.app = app
         self.runtime = runtime
+        # Which endpoint serves a path is fixed once the fakes are loaded, and asking each fake
+        # (the email fake tries its providers' patterns in turn) cost a twentieth of a send.
+        self._routes: dict[tuple[str, str], tuple[str, Endpoint | None]] = {}
+        # The request counter's key per (service, status), built once (labels sorted).
+        self._counter_keys: dict[tuple[str, int], CounterKey] = {}
+
+    def _route(self, method: str, path: str) -> tuple[str, Endpoint | None]:
+        """The journal's service name and the endpoint for ``method path`` (remembered)."""
+        key = (method, path)
+        found = self._routes.get(key)
+        if found is None:
+            routed = self.runtime.route(method, path)
+            found = ("unmatched", None) if routed is None else (routed[1].name, routed[1])
+            if len(path) <= ROUTE_MEMORY_PATH_CHARS:
+                if len(self._routes) >= ROUTE_MEMORY:
+                    self._routes.clear()
+                self._routes[key] = found
+        return found
+
+    def _count(self, service: str, status: int) -> None:
+        key = self._counter_keys.get((service, status))
+        if key is None:
+            key = counter_key("fakeservices_requests_total", service=service, status=str(status))
+            self._counter_keys[(service, status)] = key
+        self.runtime.metrics.inc_key(key)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
@@ -60,14 +93,8 @@ class ServiceGateway:
         started = time.time()
         t0 = time.perf_counter()
         method: str = scope["method"]
-        routed = runtime.route(method, path)
-        endpoint: Endpoint | None = None
-        if routed is None:
-            service, account = "unmatched", ""
-        else:
-            endpoint = routed[1]
-            service = endpoint.name
-            account = endpoint.account_of(Headers(scope=scope), path)
+        service, endpoint = self._route(method, path)
+        account = "" if endpoint is None else endpoint.account_of(Headers(scope=scope), path)
         # Handlers may refine the account (e.g. from a URL) through request.state.account.
         state: dict[str, Any] = scope.setdefault("state", {})
         state["service"] = service
@@ -133,9 +160,7 @@ class ServiceGateway:
                 request_body=bytes(request_body),
                 response_body=bytes(response_body),
             )
-            runtime.metrics.inc(
-                "fakeservices_requests_total", service=service, status=str(final_status)
-            )
+            self._count(service, final_status)
             if log.isEnabledFor(logging.INFO):
                 log.info(
                     "%s %s %s %.1fms%s",

@@ -43,12 +43,24 @@ def _labels(labels: tuple[tuple[str, str], ...]) -> str:
     return "{" + inner + "}"
 
 
+CounterKey = tuple[str, tuple[tuple[str, str], ...]]
+
+
+def counter_key(name: str, **labels: str) -> CounterKey:
+    """The key :meth:`Metrics.inc` counts ``name`` with ``labels`` under (labels sorted)."""
+    return (name, tuple(sorted(labels.items())))
+
+
 class Metrics:
     def __init__(self) -> None:
-        self.counters: Counter[tuple[str, tuple[tuple[str, str], ...]]] = Counter()
+        self.counters: Counter[CounterKey] = Counter()
 
     def inc(self, name: str, **labels: str) -> None:
-        self.counters[(name, tuple(sorted(labels.items())))] += 1
+        self.counters[counter_key(name, **labels)] += 1
+
+    def inc_key(self, key: CounterKey) -> None:
+        """:meth:`inc` with a key made once by :func:`counter_key` (the per-request path)."""
+        self.counters[key] += 1
 
     def render(self, stores: Mapping[str, Counted], loop_lag: LoopLag | None = None) -> str:
         samples: dict[str, list[str]] = {name: [] for name in _HELP}

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, formatdate
+from email.utils import formatdate
 from typing import Any
 
+from fakeservices.core import rfc2822
 from fakeservices.email.mime import POLICY, SMTP_POLICY, SMTPUTF8_POLICY, fields_of
 from fakeservices.email.model import (
     HEADER_WEIGHT,
@@ -170,7 +170,7 @@ def _set_bodies(msg: EmailMessage, out: Outgoing) -> None:
 
 
 def _date_header(date: float | None) -> str:
-    return format_datetime(datetime.fromtimestamp(date, UTC)) if date is not None else formatdate()
+    return rfc2822.utc(date) if date is not None else formatdate()
 
 
 class ComposedContent:

@@ -6,8 +6,15 @@ import base64
 import binascii
 import re
 from collections.abc import Callable
+from email.utils import getaddresses
 
 from fakeservices.core.http import BadJson, loads
+
+#: One bare ``local@domain`` of dot-separated atoms of letters, digits, ``_ + -``: what nearly
+#: every send names, and what the stdlib's address-list parser returns unchanged.
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+\Z"
+)
 
 _B64 = re.compile(rb"^[A-Za-z0-9+/\r\n]*={0,2}[\r\n]*$")
 
@@ -21,6 +28,18 @@ def strict_b64decode(value: str) -> bytes | None:
         return base64.b64decode(b"".join(data.split()), validate=True)
     except (binascii.Error, ValueError):
         return None
+
+
+def address_pairs(values: list[str]) -> list[tuple[str, str]]:
+    """:func:`email.utils.getaddresses` of ``values``: (display name, address) pairs.
+
+    The stdlib's parser took a seventh of a Postmark or Mailgun send for one plain address;
+    values that are each one plain address (no name, no comment, no list) are their own answer,
+    ``("", value)``, and skip it. Anything else goes through the stdlib.
+    """
+    if all(_PLAIN_ADDRESS.match(v) for v in values):
+        return [("", v) for v in values]
+    return getaddresses(values)
 
 
 def json_send_addresses(

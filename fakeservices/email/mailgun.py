@@ -21,8 +21,9 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from fakeservices.core.http import BadJson, basic_credentials, loads
+from fakeservices.core.http import BadJson, FastJSONResponse, basic_credentials, loads
 from fakeservices.email.compose import Mailbox, OutAttachment, Outgoing, store_all
+from fakeservices.email.http_common import address_pairs
 from fakeservices.email.model import valid_address
 from fakeservices.email.provider import Handler, Provider, SendError
 
@@ -46,9 +47,20 @@ class UploadedFile:
 class Form:
     fields: list[tuple[str, str]] = field(default_factory=list)
     files: list[UploadedFile] = field(default_factory=list)
+    #: Values by name, built on the first :meth:`all` (a send asks for about twenty names) and
+    #: rebuilt if ``fields`` was replaced or grew since.
+    _index: tuple[list[tuple[str, str]], int, dict[str, list[str]]] | None = field(
+        default=None, repr=False
+    )
 
     def all(self, name: str) -> list[str]:
-        return [v for k, v in self.fields if k == name]
+        fields, index = self.fields, self._index
+        if index is None or index[0] is not fields or index[1] != len(fields):
+            by_name: dict[str, list[str]] = {}
+            for k, v in fields:
+                by_name.setdefault(k, []).append(v)
+            index = self._index = (fields, len(fields), by_name)
+        return list(index[2].get(name, ()))
 
     def first(self, name: str) -> str | None:
         values = self.all(name)
@@ -106,7 +118,7 @@ def _mailboxes(values: list[str]) -> tuple[list[Mailbox], list[str]]:
     """Addresses from (possibly comma-separated) field values; and the invalid ones."""
     found: list[Mailbox] = []
     bad: list[str] = []
-    for name, addr in getaddresses(values):
+    for name, addr in address_pairs(values):
         if not addr and not name:
             continue
         if valid_address(addr):
@@ -163,7 +175,7 @@ class MailgunApi(Provider):
         )
         if not testmode:
             store_all(self.inbox, messages, account=key, source=self.name)
-        return JSONResponse({"id": message_id, "message": MSG_QUEUED})
+        return FastJSONResponse({"id": message_id, "message": MSG_QUEUED})
 
 
 def parse_and_build(

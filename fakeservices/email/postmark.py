@@ -19,9 +19,9 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from fakeservices.core.http import BadJson, loads
+from fakeservices.core.http import BadJson, FastJSONResponse, loads
 from fakeservices.email.compose import Mailbox, OutAttachment, Outgoing, store_all
-from fakeservices.email.http_common import json_send_addresses, strict_b64decode
+from fakeservices.email.http_common import address_pairs, json_send_addresses, strict_b64decode
 from fakeservices.email.model import valid_address
 from fakeservices.email.provider import Handler, Provider, SendError
 
@@ -62,7 +62,7 @@ def _mailboxes(value: Any, label: str) -> list[Mailbox]:
     if not isinstance(value, str):
         raise invalid(f"Invalid '{label}' address: '{value}'.")
     found = []
-    for name, addr in getaddresses([value]):
+    for name, addr in address_pairs([value]):
         if not addr and not name:
             continue
         if not valid_address(addr):
@@ -215,7 +215,7 @@ class PostmarkApi(Provider):
         token, body = await self._body(request)
         out, result = await self.validate(body, lambda: self._one(body, time.time()))
         self._store(token, [out])
-        return JSONResponse(result)
+        return FastJSONResponse(result)  # strings and ints only
 
     def _one(self, body: bytes, now: float) -> tuple[Outgoing, dict[str, Any]]:
         data = loads(body, max_bytes=self.max_bytes)
@@ -227,7 +227,7 @@ class PostmarkApi(Provider):
         token, body = await self._body(request)
         accepted, results = await self.validate(body, lambda: self._many(body, time.time()))
         self._store(token, accepted)
-        return JSONResponse(results)
+        return FastJSONResponse(results)  # strings and ints only
 
     def _many(self, body: bytes, now: float) -> tuple[list[Outgoing], list[dict[str, Any]]]:
         data = loads(body, max_bytes=self.max_bytes)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-from datetime import UTC, datetime
-from email.utils import format_datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from fakeservices.core import rfc2822 as dates
 from fakeservices.core.clock import rfc3339
 from fakeservices.sms.model import API_VERSION, Message
 
@@ -20,7 +19,7 @@ def rfc2822(ts: float | None) -> str | None:
     """``Thu, 24 Aug 2023 05:01:45 +0000``, as Twilio writes dates."""
     if ts is None:
         return None
-    return format_datetime(datetime.fromtimestamp(int(ts), UTC))
+    return dates.utc(int(ts))
 
 
 def account_path(account: str) -> str:

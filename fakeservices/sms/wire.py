@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from fakeservices.core.http import BodyTooLarge, basic_credentials, read_body
+from fakeservices.core.http import BodyTooLarge, FastJSONResponse, basic_credentials, read_body
 from fakeservices.sms.errors import INVALID_USERNAME, NO_CREDENTIALS, TwilioError
 from fakeservices.sms.lifecycle import Lifecycle
 from fakeservices.sms.model import API_VERSION, ListFilter, Message, SmsModel
@@ -120,7 +120,8 @@ class SmsWire:
             params = await read_form(request)
             message = self.model.create(account, token, params)
             self.lifecycle.begin(message)
-            return JSONResponse(message_json(message), status_code=201)
+            # Twilio's resources hold no floats (prices are strings): orjson renders them alike.
+            return FastJSONResponse(message_json(message), status_code=201)
         if request.method in ("GET", "HEAD"):
             return self.list_messages(request, account)
         return self._not_allowed(ALLOW_COLLECTION)
@@ -155,20 +156,20 @@ class SmsWire:
             next_token=f"PA{items[-1].sid}" if more and items else None,
             previous_token=f"PB{items[0].sid}" if items else None,
         )
-        return JSONResponse(body)
+        return FastJSONResponse(body)
 
     async def message(self, request: Request) -> Response:
         account, _token = self._account(request)
         message = self._message(request, account)
         if request.method in ("GET", "HEAD"):
-            return JSONResponse(message_json(message))
+            return FastJSONResponse(message_json(message))
         if request.method == "POST":
             params = await read_form(request)
             body = params.get("Body", [None])[0]
             status = params.get("Status", [None])[0]
             updated = self.model.update(message, body, status)
             self.lifecycle.wake(updated)  # a canceled scheduled message stops waiting
-            return JSONResponse(message_json(updated))
+            return FastJSONResponse(message_json(updated))
         if request.method == "DELETE":
             self.model.delete(message)
             return Response(status_code=204)

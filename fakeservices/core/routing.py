@@ -1,0 +1,65 @@
+"""A Starlette router that tries only the routes that can match a path's first segment.
+
+Starlette's :class:`~starlette.routing.Router` tries every route's regular expression in order
+until one matches: a Mailgun or Postmark send went through ten of them, and route matching was a
+sixth of a health request. Most routes start with a literal first segment (``/v3/...``,
+``/2010-04-01/...``, the ``/__admin`` mount), so they can only match paths under it.
+:class:`IndexedRouter` groups the routes by that segment once; a request is routed by a plain
+Starlette router holding that group plus the routes that might match anything (a path parameter
+in the first segment, a route type it does not know), in their original order.
+
+The answer is the one the full router gives: the routes left out cannot match the path, nor the
+path with its trailing slash added or removed (the redirect check), since both have the same
+first segment; what Starlette does with the candidates (first full match, else the first partial
+one for a 405, else a redirect, else the 404) is its own code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette._utils import get_route_path
+from starlette.routing import BaseRoute, Mount, Route, Router
+from starlette.types import Receive, Scope, Send
+
+
+def first_segment(route: BaseRoute) -> str | None:
+    """The first path segment every path ``route`` matches starts with, or None if it can match
+    paths under several (or if it is a kind of route this does not know)."""
+    if type(route) is Route:
+        literal = route.path.split("{", 1)[0]
+        if "{" not in route.path:
+            return literal[1:].partition("/")[0]  # a static path: itself ("" for "/")
+    elif type(route) is Mount:
+        literal = route.path.split("{", 1)[0] + ("/" if "{" not in route.path else "")
+    else:
+        return None
+    segment, slash, _ = literal[1:].partition("/")
+    # "/v3/{domain}" has it whole; "/{x}" or "/v{n}/..." do not.
+    return segment if slash and segment else None
+
+
+class IndexedRouter(Router):
+    """:class:`Router` that hands each HTTP request to the sub-router for its first segment."""
+
+    def __init__(self, routes: Sequence[BaseRoute], redirect_slashes: bool = True) -> None:
+        super().__init__(routes, redirect_slashes=redirect_slashes)
+        indexed = [(route, first_segment(route)) for route in self.routes]
+        self._groups: dict[str, Router] = {
+            name: self._sub([r for r, s in indexed if s in (name, None)])
+            for name in {s for _, s in indexed if s is not None}
+        }
+        self._others = self._sub([r for r, s in indexed if s is None])
+
+    def _sub(self, routes: list[BaseRoute]) -> Router:
+        return Router(routes, redirect_slashes=self.redirect_slashes, default=self.default)
+
+    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().app(scope, receive, send)
+            return
+        # url_for and friends look up names in scope["router"]: it stays this full router.
+        if "router" not in scope:
+            scope["router"] = self
+        segment = get_route_path(scope)[1:].partition("/")[0]
+        await self._groups.get(segment, self._others).app(scope, receive, send)
