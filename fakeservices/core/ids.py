@@ -64,4 +64,4 @@ def hex32() -> str:
 
 def token(n: int = 16) -> str:
     """``n`` random bytes, URL-safe base64 without padding (like ``secrets.token_urlsafe``)."""
-    return "".join(_rng.choices(_ALNUM + "-_", k=(n * 4 + 2) // 3))
+    return base64.urlsafe_b64encode(_rng.randbytes(n)).rstrip(b"=").decode("ascii")
