@@ -324,7 +324,8 @@ def summarise_http(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "runs": [round(r["ops_per_s"], 1) for r in runs],
         "non_2xx": bad,
         "resp_bytes": med([r.get("resp_bytes_mean", 0.0) for r in runs]),
-        "cpu_us": med([r["cpu_us_per_op"] for r in runs]),
+        # Only the sections that measure both servers' CPU (http) have it (localstripe: not).
+        "cpu_us": med([r["cpu_us_per_op"] for r in runs if "cpu_us_per_op" in r]),
     }
 
 
