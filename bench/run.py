@@ -334,7 +334,11 @@ def bench_localstripe(cfg: argparse.Namespace) -> dict[str, Any]:
     sizes = [1000, cfg.big]
     out: dict[str, Any] = {"fakes": {}, "localstripe": {}}
     key = f"sk_test_bench{int(time.time())}"
-    with running(fakes()) as fk:
+    # Room for every object of the fill and of the measured runs (a PaymentIntent and a Charge per
+    # create + confirm): at the default --max-stripe-objects (10,000) "50,000 stored" would be
+    # 10,000 stored and an eviction per object created, another measurement.
+    room = str(2 * cfg.big + 100_000)
+    with running(fakes("--max-stripe-objects", room)) as fk:
         port = fk.ports[0]
         stored = 0
         for size in sizes:
