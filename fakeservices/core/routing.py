@@ -16,9 +16,11 @@ one for a 405, else a redirect, else the 404) is its own code.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from starlette._utils import get_route_path
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.types import Receive, Scope, Send
 
@@ -63,3 +65,18 @@ class IndexedRouter(Router):
             scope["router"] = self
         segment = get_route_path(scope)[1:].partition("/")[0]
         await self._groups.get(segment, self._others).app(scope, receive, send)
+
+
+class HandlerApp:
+    """The ASGI app of a ``handler(request) -> response`` whose handler catches every exception
+    itself (an email provider's ``guard``): Starlette's ``request_response`` without its
+    per-request exception wrapper, which such a handler never reaches (the app's own exception
+    middleware still stands behind it). Given to a ``Route`` as its endpoint, it is served as an
+    ASGI app: method checks and path parameters are the ``Route``'s as before."""
+
+    def __init__(self, handler: Callable[[Request], Awaitable[Response]]) -> None:
+        self.handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.handler(Request(scope, receive, send))
+        await response(scope, receive, send)

@@ -30,6 +30,7 @@ from starlette.routing import BaseRoute, Route, compile_path
 
 from fakeservices.core.clock import Clock, SystemClock
 from fakeservices.core.http import BadJson, BodyTooLarge, read_body
+from fakeservices.core.routing import HandlerApp
 from fakeservices.email.model import REQUEST_OFFLOAD_BYTES, Inbox, off_loop
 
 log = logging.getLogger("fakeservices.email")
@@ -168,7 +169,7 @@ class Provider(ABC):
     def routes(self) -> list[BaseRoute]:
         handlers = self.handlers()
         return [
-            Route(path, self.guard(handlers[path]), methods=list(self.methods_of(path)))
+            Route(path, HandlerApp(self.guard(handlers[path])), methods=list(self.methods_of(path)))
             for path in self.paths
         ]
 

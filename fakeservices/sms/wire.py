@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from fakeservices.core.http import BodyTooLarge, FastJSONResponse, basic_credentials, read_body
+from fakeservices.core.routing import HandlerApp
 from fakeservices.sms.errors import INVALID_USERNAME, NO_CREDENTIALS, TwilioError
 from fakeservices.sms.lifecycle import Lifecycle
 from fakeservices.sms.model import API_VERSION, ListFilter, Message, SmsModel
@@ -206,13 +207,17 @@ class SmsWire:
     def routes(self) -> list[BaseRoute]:
         every = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
         acct = f"{PREFIX}/Accounts/{{account_sid}}"
+
+        def app(handler: Handler) -> HandlerApp:
+            return HandlerApp(guarded(handler))
+
         return [
-            Route(f"{acct}/Messages.json", guarded(self.messages), methods=every),
-            Route(f"{acct}/Messages/{{sid}}.json", guarded(self.message), methods=every),
-            Route(f"{acct}/Messages/{{sid}}/Media.json", guarded(self.media), methods=every),
-            Route(f"{acct}/{{rest:path}}", guarded(self.not_found), methods=every),
-            Route(f"{PREFIX}/{{rest:path}}", guarded(self.not_found), methods=every),
-            Route(PREFIX, guarded(self.not_found), methods=every),
+            Route(f"{acct}/Messages.json", app(self.messages), methods=every),
+            Route(f"{acct}/Messages/{{sid}}.json", app(self.message), methods=every),
+            Route(f"{acct}/Messages/{{sid}}/Media.json", app(self.media), methods=every),
+            Route(f"{acct}/{{rest:path}}", app(self.not_found), methods=every),
+            Route(f"{PREFIX}/{{rest:path}}", app(self.not_found), methods=every),
+            Route(PREFIX, app(self.not_found), methods=every),
         ]
 
 
