@@ -14,7 +14,6 @@ throughput ratios from ``bench/run.py``. Runs inside bench/.venv (run.py creates
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 from pathlib import Path
@@ -45,10 +44,7 @@ def main() -> None:
     p.add_argument("--httptools", action="store_true")
     p.add_argument("--reinstall", action="store_true")
     a = p.parse_args()
-    if Path(sys.prefix).resolve() != run.VENV.resolve():
-        if a.reinstall or not run.VPY.exists():
-            run.create_venv()
-        os.execv(str(run.VPY), [str(run.VPY), __file__, *sys.argv[1:]])
+    run.reexec_in_venv(__file__, a.reinstall)
     flags = tuple(f for f, on in (("--uvloop", a.uvloop), ("--httptools", a.httptools)) if on)
     bport = run.free_port()
     if a.kind == "http":

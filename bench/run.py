@@ -59,11 +59,17 @@ MAILDEV_JS = NODE_DIR / "node_modules" / "maildev" / "dist" / "bin" / "maildev.j
 # -- the bench venv -------------------------------------------------------------------------------
 def ensure_venv(reinstall: bool) -> None:
     """Re-exec inside bench/.venv, creating and filling it first if needed."""
+    reexec_in_venv(__file__, reinstall)
+
+
+def reexec_in_venv(script: str, reinstall: bool = False) -> None:
+    """Run ``script`` (with this process's arguments) inside bench/.venv, creating it first if
+    needed; returns at once when already there."""
     if Path(sys.prefix).resolve() == VENV.resolve():
         return
     if reinstall or not VPY.exists():
         create_venv()
-    os.execv(str(VPY), [str(VPY), __file__, *sys.argv[1:]])
+    os.execv(str(VPY), [str(VPY), script, *sys.argv[1:]])
 
 
 def create_venv() -> None:
@@ -477,7 +483,9 @@ def bench_smtp(cfg: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def time_to_health(args: list[str], port: int, limit: float = 30) -> float:
+def start_to_health(args: list[str], port: int, limit: float = 30) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the server process) from spawn to ``/__admin/health``
+    answering 200; the process is stopped after."""
     t0 = time.perf_counter()
     p = subprocess.Popen(
         [str(VPY), *args],
@@ -491,7 +499,7 @@ def time_to_health(args: list[str], port: int, limit: float = 30) -> float:
             try:
                 with urllib.request.urlopen(url, timeout=1) as r:
                     if r.status == 200:
-                        return time.perf_counter() - t0
+                        return time.perf_counter() - t0, cpu_seconds(p.pid)
             except OSError:
                 time.sleep(0.005)
         raise RuntimeError(f"{args} never answered health")
@@ -502,6 +510,10 @@ def time_to_health(args: list[str], port: int, limit: float = 30) -> float:
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
+
+
+def time_to_health(args: list[str], port: int, limit: float = 30) -> float:
+    return start_to_health(args, port, limit)[0]
 
 
 def bench_startup(cfg: argparse.Namespace) -> dict[str, Any]:

@@ -15,50 +15,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import statistics
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import run  # bench/run.py: the venv and its paths
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def start_once(args: list[str], port: int, limit: float = 30) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of the server process) from spawn to health answering."""
-    t0 = time.perf_counter()
-    p = subprocess.Popen(
-        [str(run.VPY), *args],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=str(run.REPO),
-    )
-    try:
-        url = f"http://127.0.0.1:{port}/__admin/health"
-        while time.perf_counter() - t0 < limit:
-            try:
-                with urllib.request.urlopen(url, timeout=1) as r:
-                    if r.status == 200:
-                        wall = time.perf_counter() - t0
-                        with open(f"/proc/{p.pid}/stat") as f:
-                            fields = f.read().rsplit(")", 1)[1].split()
-                        return wall, (int(fields[11]) + int(fields[12])) / TICK
-            except OSError:
-                time.sleep(0.005)
-        raise RuntimeError(f"{args} never answered health")
-    finally:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
 
 
 def main() -> None:
@@ -66,10 +30,7 @@ def main() -> None:
     p.add_argument("--runs", type=int, default=10)
     p.add_argument("--reinstall", action="store_true")
     a = p.parse_args()
-    if Path(sys.prefix).resolve() != run.VENV.resolve():
-        if a.reinstall or not run.VPY.exists():
-            run.create_venv()
-        os.execv(str(run.VPY), [str(run.VPY), __file__, *sys.argv[1:]])
+    run.reexec_in_venv(__file__, a.reinstall)
     subprocess.run(
         [sys.executable, "-m", "compileall", "-q", str(run.REPO / "fakeservices"), str(run.BENCH)],
         check=True,
@@ -79,9 +40,11 @@ def main() -> None:
     for _ in range(a.runs):
         port = run.free_port()
         fakes = ["bench/servers.py", "fakes", "--", "serve", "--http-port", str(port)]
-        ours.append(start_once([*fakes, "--smtp-port", "0"], port))
+        ours.append(run.start_to_health([*fakes, "--smtp-port", "0"], port))
         port = run.free_port()
-        bare.append(start_once(["bench/servers.py", "starlette", "--port", str(port)], port))
+        bare.append(
+            run.start_to_health(["bench/servers.py", "starlette", "--port", str(port)], port)
+        )
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     print(f"{'':<12} {'wall s':>8} {'cpu s':>8}  runs (wall/cpu)")
     for name, runs in (("fakeservices", ours), ("starlette", bare)):
