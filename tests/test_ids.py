@@ -61,3 +61,9 @@ def test_token_is_url_safe_base64_of_n_bytes() -> None:
             assert len(base64.urlsafe_b64decode(t + "=" * (-len(t) % 4))) == n
             seen.add(t)
     assert len(seen) > 900  # random, not repeated (1-byte tokens have only 256 values)
+
+
+def test_hex16_is_16_lowercase_hex_digits() -> None:
+    values = {ids.hex16() for _ in range(500)}
+    assert all(re.fullmatch(r"[0-9a-f]{16}", v) for v in values)
+    assert len(values) == 500

@@ -57,6 +57,11 @@ def digits(n: int) -> str:
     return str(_rng.randrange(10**n)).zfill(n)
 
 
+def hex16() -> str:
+    """16 lowercase hex characters (Mailgun's message-id part)."""
+    return f"{_rng.getrandbits(64):016x}"
+
+
 def hex32() -> str:
     """32 lowercase hex characters (Twilio's SID body)."""
     return f"{_rng.getrandbits(128):032x}"

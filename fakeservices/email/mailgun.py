@@ -7,9 +7,8 @@ plain-text body ``Forbidden`` as captured from Mailgun.
 
 from __future__ import annotations
 
-import secrets
+import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from email import policy
 from email.message import Message
 from email.parser import BytesParser
@@ -21,6 +20,7 @@ from starlette.datastructures import Headers
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from fakeservices.core import ids
 from fakeservices.core.http import BadJson, FastJSONResponse, basic_credentials, loads
 from fakeservices.email.compose import Mailbox, OutAttachment, Outgoing, store_all
 from fakeservices.email.http_common import address_pairs
@@ -53,17 +53,21 @@ class Form:
         default=None, repr=False
     )
 
-    def all(self, name: str) -> list[str]:
+    def _values(self, name: str) -> list[str] | tuple[()]:
+        """The values of ``name`` as the index holds them (not to be changed by the caller)."""
         fields, index = self.fields, self._index
         if index is None or index[0] is not fields or index[1] != len(fields):
             by_name: dict[str, list[str]] = {}
             for k, v in fields:
                 by_name.setdefault(k, []).append(v)
             index = self._index = (fields, len(fields), by_name)
-        return list(index[2].get(name, ()))
+        return index[2].get(name, ())
+
+    def all(self, name: str) -> list[str]:
+        return list(self._values(name))
 
     def first(self, name: str) -> str | None:
-        values = self.all(name)
+        values = self._values(name)
         return values[0] if values else None
 
 
@@ -232,11 +236,20 @@ def build(form: Form, domain: str) -> tuple[bool, list[Outgoing], str]:
             raise SendError(400, "'recipient-variables' parameter is not a valid JSON")
         recipient_vars = parsed_rv
 
-    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
-    message_id = f"<{stamp}.{secrets.token_hex(8)}@{domain}>"
-    headers = [(k[2:], v) for k, v in form.fields if k.startswith("h:") and len(k) > 2]
-    variables = {k[2:]: _maybe_json(v) for k, v in form.fields if k.startswith("v:")}
-    options = {k[2:]: v for k, v in form.fields if k.startswith("o:") and k != "o:tag"}
+    # Mailgun's id: the UTC second, 16 hex digits, the domain (unique, not secret).
+    stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime())
+    message_id = f"<{stamp}.{ids.hex16()}@{domain}>"
+    headers: list[tuple[str, str]] = []
+    variables: dict[str, Any] = {}
+    options: dict[str, str] = {}
+    for k, v in form.fields:  # the h:, v: and o: fields, in one pass
+        prefix = k[:2]
+        if prefix == "h:" and len(k) > 2:
+            headers.append((k[2:], v))
+        elif prefix == "v:":
+            variables[k[2:]] = _maybe_json(v)
+        elif prefix == "o:" and k != "o:tag":
+            options[k[2:]] = v
     tags = form.all("o:tag")
     testmode = options.get("testmode", "").lower() in ("yes", "true", "1")
     attachments = [
