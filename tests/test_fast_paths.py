@@ -21,7 +21,8 @@ from starlette.routing import Match, Mount, Route
 from fakeservices.app import build_app
 from fakeservices.core import rfc2822
 from fakeservices.core.config import Config
-from fakeservices.core.http import FastJSONResponse, basic_credentials, fast_compact
+from fakeservices.core.http import FastJSONResponse, basic_credentials
+from fakeservices.core.jsonio import fast_compact
 from fakeservices.core.routing import IndexedRouter, first_segment
 from fakeservices.core.runtime import Runtime
 from fakeservices.email.http_common import address_pairs

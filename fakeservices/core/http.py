@@ -15,11 +15,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from fakeservices.core.jsonio import RENDER_OFFLOAD_BYTES, compact, compact_in_pieces
+from fakeservices.core.jsonio import RENDER_OFFLOAD_BYTES, compact_in_pieces, fast_compact
 
 #: Nesting deeper than this is refused by :func:`loads` (no request any fake takes comes close;
 #: Python's own decoder gives up near 1000 with a RecursionError).
@@ -198,32 +197,6 @@ def _depth(raw: bytes) -> int:
         else:
             depth -= 1
     return deepest
-
-
-#: orjson refuses what it would render differently from the stdlib (a ``str``/``int``/``dict``
-#: subclass, a dataclass, a datetime), and :func:`fast_compact` then falls back to the stdlib.
-_PASSTHROUGH = (
-    orjson.OPT_PASSTHROUGH_DATACLASS
-    | orjson.OPT_PASSTHROUGH_DATETIME
-    | orjson.OPT_PASSTHROUGH_SUBCLASS
-)
-
-
-def fast_compact(content: Any) -> bytes:
-    """Starlette's ``JSONResponse`` body for ``content``, byte for byte, with orjson.
-
-    The stdlib encoder cost a tenth of a Twilio create and a fifth of a health request; orjson
-    takes about 1 us. Its compact output is the stdlib's (``ensure_ascii=False``, ``,`` and
-    ``:``) for str, int, bool, None, dict, list and tuple, and for floats that are 0 or at least
-    1e-4 in magnitude (smaller ones it writes without an exponent: ``0.00001`` for ``1e-05``; NaN
-    and infinities as ``null``). So it is only for content whose floats, if any, are of that kind
-    (rounded milliseconds, say); anything orjson refuses (integers past 64 bits, non-string keys,
-    subclasses, lone surrogates) goes to the stdlib, which renders it or raises as before.
-    """
-    try:
-        return orjson.dumps(content, option=_PASSTHROUGH)
-    except TypeError:  # orjson.JSONEncodeError is a TypeError
-        return compact(content)
 
 
 class FastJSONResponse(JSONResponse):
