@@ -68,11 +68,11 @@ class IndexedRouter(Router):
 
 
 class HandlerApp:
-    """The ASGI app of a ``handler(request) -> response`` whose handler catches every exception
-    itself (an email provider's ``guard``): Starlette's ``request_response`` without its
-    per-request exception wrapper, which such a handler never reaches (the app's own exception
-    middleware still stands behind it). Given to a ``Route`` as its endpoint, it is served as an
-    ASGI app: method checks and path parameters are the ``Route``'s as before."""
+    """The ASGI app of a ``handler(request) -> response``: Starlette's ``request_response``
+    without its per-request exception wrapper, which repeats the app's exception middleware (a
+    guarded handler, an email provider's or Twilio's, never even reaches it). Given to a
+    ``Route`` as its endpoint, it is served as an ASGI app: method checks and path parameters are
+    the ``Route``'s as before; the Stripe wire's ``PrefixRoute`` serves its endpoint with it."""
 
     def __init__(self, handler: Callable[[Request], Awaitable[Response]]) -> None:
         self.handler = handler

@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
 
 from fakeservices.core.registry import FakeService
+from fakeservices.core.routing import HandlerApp
 from fakeservices.core.runtime import Runtime
 from fakeservices.core.store import Counted, Store
 from fakeservices.stripe import checkout_page, wire
@@ -35,6 +36,9 @@ class PrefixRoute(BaseRoute):
     def __init__(self, prefix: str, endpoint: Callable[[Request], Awaitable[Response]]) -> None:
         self.prefix = prefix
         self.endpoint = endpoint
+        # Not through Starlette's ``request_response``: its per-request exception wrapper
+        # repeats the ExceptionMiddleware's, which handles anything raised here the same way.
+        self.app = HandlerApp(endpoint)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         path: str = scope.get("path", "")
@@ -46,10 +50,7 @@ class PrefixRoute(BaseRoute):
         raise NoMatchFound(name, path_params)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # Not through Starlette's ``request_response``: its per-request exception wrapper
-        # repeats the ExceptionMiddleware's, which handles anything raised here the same way.
-        response = await self.endpoint(Request(scope, receive, send))
-        await response(scope, receive, send)
+        await self.app(scope, receive, send)
 
 
 class StripeService(FakeService):
