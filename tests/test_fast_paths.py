@@ -16,14 +16,14 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.responses import JSONResponse
-from starlette.routing import Match, Mount, Route
+from starlette.routing import Match, Mount, Route, Router
 
 from fakeservices.app import build_app
 from fakeservices.core import rfc2822
 from fakeservices.core.config import Config
 from fakeservices.core.http import FastJSONResponse, basic_credentials
 from fakeservices.core.jsonio import fast_compact
-from fakeservices.core.routing import IndexedRouter, first_segment
+from fakeservices.core.routing import REMEMBERED_PATHS, IndexedRouter, first_segment
 from fakeservices.core.runtime import Runtime
 from fakeservices.email.http_common import address_pairs
 from fakeservices.email.mailgun import Form
@@ -230,6 +230,97 @@ def test_indexed_router_picks_what_the_full_router_picks() -> None:
                 assert _pick(group.routes, path, method) == _pick(router.routes, path, method)
                 checked += 1
     assert checked > 500
+
+
+class _Recorder:
+    """An ASGI endpoint that notes in the scope which route reached it."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        scope["recorded"] = self.name
+        await send({"type": "http.response.start", "status": 299, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+
+def _recording(routes: list[Any], indexed: bool) -> list[Any]:
+    """``routes`` with every endpoint replaced by one that records the scope it is called with;
+    a mount's routes likewise, under a router of the kind asked for; other route types left
+    out (they are never remembered)."""
+    copied: list[Any] = []
+    for route in routes:
+        if type(route) is Route:
+            copied.append(Route(route.path, _Recorder(route.path), methods=route.methods))
+        elif type(route) is Mount and isinstance(route.app, Router):
+            inner = _recording(list(route.app.routes), indexed)
+            app = IndexedRouter(inner) if indexed else Router(inner)
+            copied.append(Mount(route.path, app=app))
+    return copied
+
+
+async def _call(router: Any, method: str, path: str) -> tuple[int, Any, Any, Any, Any]:
+    scope: dict[str, Any] = {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "root_path": "",
+        "query_string": b"",
+        "headers": [],
+    }
+    sent: list[Any] = []
+
+    async def receive() -> Any:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    await router(scope, receive, send)
+    status = sent[0]["status"]
+    seen = (scope.get("path_params"), scope.get("root_path"), scope.get("app_root_path"))
+    return status, scope.get("recorded"), *seen
+
+
+async def test_a_remembered_route_is_handed_the_scope_the_routers_build() -> None:
+    # The first request for a path resolves it and the next ones take the remembered route: both
+    # reach the endpoint Starlette's own routers reach, with the same path parameters and root
+    # paths, and a 404, 405 or redirect is still the routers' answer.
+    app = build_app(Runtime(Config(http_port=0, smtp_port=0)))
+    tables = [
+        list(app.router.routes),
+        [
+            Route("/a/{x}", _endpoint, methods=["GET"]),
+            Route("/{any}/b", _endpoint, methods=["POST"]),
+            Mount("/m/{tenant}", routes=[Route("/c/{y}", _endpoint), Route("/", _endpoint)]),
+            Route("/a", _endpoint),
+            Route("/{rest:path}", _endpoint, methods=["DELETE"]),
+        ],
+    ]
+    remembered = checked = 0
+    for table in tables:
+        plain = Router(_recording(table, indexed=False))
+        ours = IndexedRouter(_recording(table, indexed=True))
+        paths = [*_paths(table), "/m/t1/c/y1", "/m/t1/", "/m/t1", "/__admin/health"]
+        for path in paths:
+            for method in ("GET", "POST", "DELETE"):
+                expected = await _call(plain, method, path)
+                assert await _call(ours, method, path) == expected, (method, path)
+                assert await _call(ours, method, path) == expected, (method, path)
+                checked += 1
+        remembered += sum(v is not None for v in ours._known.values())
+    assert checked > 500 and remembered > 100
+
+
+async def test_remembered_paths_stay_bounded() -> None:
+    # Ids in paths make most paths unique: the memory is forgotten whole when full, never grows.
+    router = IndexedRouter(_recording([Route("/items/{id}", _endpoint)], indexed=True))
+    sizes = []
+    for i in range(REMEMBERED_PATHS + 10):
+        status, recorded, params, *_ = await _call(router, "GET", f"/items/{i}")
+        assert (status, recorded, params) == (299, "/items/{id}", {"id": str(i)})
+        sizes.append(len(router._known))
+    assert max(sizes) == REMEMBERED_PATHS and sizes[-1] == 10
 
 
 def test_first_segment_of_each_kind_of_route() -> None:

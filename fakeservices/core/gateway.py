@@ -23,6 +23,7 @@ from fakeservices.core.disconnect import (
 )
 from fakeservices.core.errors import admin_error
 from fakeservices.core.faults import FaultContext, FaultRule
+from fakeservices.core.logs import info_line
 from fakeservices.core.metrics import CounterKey, counter_key
 from fakeservices.core.registry import Endpoint, default_reason
 from fakeservices.core.runtime import Runtime
@@ -162,14 +163,8 @@ class ServiceGateway:
             )
             self._count(service, final_status)
             if log.isEnabledFor(logging.INFO):
-                log.info(
-                    "%s %s %s %.1fms%s",
-                    method,
-                    path,
-                    final_status,
-                    duration_ms,
-                    f" fault={fault['type']}" if fault else "",
-                )
+                shown = f" fault={fault['type']}" if fault else ""
+                info_line(log, f"{method} {path} {final_status} {duration_ms:.1f}ms{shown}")
 
     async def _pick_fault(
         self, endpoint: Endpoint, account: str, scope: Scope, receive: Receive

@@ -12,17 +12,32 @@ The answer is the one the full router gives: the routes left out cannot match th
 path with its trailing slash added or removed (the redirect check), since both have the same
 first segment; what Starlette does with the candidates (first full match, else the first partial
 one for a 405, else a redirect, else the 404) is its own code.
+
+It also remembers where a path went. A request is matched against regular expressions at every
+level (the ``/__admin`` mount, then the admin router's routes) although the same method and path
+always end at the same route with the same path parameters: :class:`IndexedRouter` keeps, per
+(method, path), the route a full match ends at and what matching adds to the scope, and hands
+the next request for it straight to that route. Only full matches through plain ``Route`` and
+``Mount`` (of an :class:`IndexedRouter`) steps are kept, whose matching depends on nothing but
+the method, the path and the root path; anything else (a 405, a redirect, a 404, another route
+type) goes through the routers every time, as before.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from starlette._utils import get_route_path
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount, Route, Router
+from starlette.routing import BaseRoute, Match, Mount, Route, Router
 from starlette.types import Receive, Scope, Send
+
+#: Paths remembered per router (then forgotten all at once: ids in paths make most unique).
+REMEMBERED_PATHS = 4096
+#: Longer paths are routed every time, not remembered.
+REMEMBERED_PATH_CHARS = 256
 
 
 def first_segment(route: BaseRoute) -> str | None:
@@ -52,9 +67,29 @@ class IndexedRouter(Router):
             for name in {s for _, s in indexed if s is not None}
         }
         self._others = self._sub([r for r, s in indexed if s is None])
+        # (method, path, root_path) -> (route, what routing adds to the scope), or None.
+        self._known: dict[tuple[str, str, str], tuple[BaseRoute, dict[str, Any]] | None] = {}
 
     def _sub(self, routes: list[BaseRoute]) -> Router:
         return Router(routes, redirect_slashes=self.redirect_slashes, default=self.default)
+
+    def _group(self, scope: Scope) -> Router:
+        return self._groups.get(get_route_path(scope)[1:].partition("/")[0], self._others)
+
+    def resolve(self, scope: Scope) -> tuple[BaseRoute, dict[str, Any]] | None:
+        """The route an HTTP request for ``scope`` ends at on a full match, and the scope items
+        the routers on the way would set; None where that is not a chain of plain steps."""
+        for route in self._group(scope).routes:
+            match, child = route.matches(scope)
+            if match is not Match.FULL:
+                continue  # a partial match (405) counts only if no route matches fully
+            if type(route) is Route:
+                return route, {**child, "route": route}
+            if type(route) is Mount and isinstance(route.app, IndexedRouter):
+                inner = route.app.resolve({**scope, **child})
+                return None if inner is None else (inner[0], {**child, **inner[1]})
+            return None
+        return None
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -63,8 +98,23 @@ class IndexedRouter(Router):
         # url_for and friends look up names in scope["router"]: it stays this full router.
         if "router" not in scope:
             scope["router"] = self
-        segment = get_route_path(scope)[1:].partition("/")[0]
-        await self._groups.get(segment, self._others).app(scope, receive, send)
+        path: str = scope["path"]
+        if len(path) <= REMEMBERED_PATH_CHARS and "path_params" not in scope:
+            key = (scope["method"], path, scope.get("root_path", ""))
+            if key in self._known:
+                known = self._known[key]
+            else:
+                known = self.resolve(scope)
+                if len(self._known) >= REMEMBERED_PATHS:
+                    self._known.clear()
+                self._known[key] = known
+            if known is not None:
+                route, child = known
+                scope.update(child)
+                scope["path_params"] = dict(child["path_params"])  # the handler's own copy
+                await route.handle(scope, receive, send)
+                return
+        await self._group(scope).app(scope, receive, send)
 
 
 class HandlerApp:

@@ -19,6 +19,7 @@ from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, LoginPassword, Se
 from fakeservices import __version__
 from fakeservices.core.disconnect import reset_connection
 from fakeservices.core.faults import FaultContext, FaultRule, SmtpStage
+from fakeservices.core.logs import info_line
 from fakeservices.core.registry import SmtpHandler
 from fakeservices.core.runtime import Runtime
 from fakeservices.core.smtp_address import plain_angle_addr
@@ -279,7 +280,8 @@ class SmtpGateway:
             },
         )
         self.runtime.metrics.inc("fakeservices_requests_total", service="smtp", status=str(code))
-        log.info("SMTP DATA %s %.1fms", code, duration_ms)
+        if log.isEnabledFor(logging.INFO):
+            info_line(log, f"SMTP DATA {code} {duration_ms:.1f}ms")
 
 
 class FakeSMTP(SMTP):
