@@ -27,6 +27,7 @@ from fakeservices.core.routing import REMEMBERED_PATHS, IndexedRouter, first_seg
 from fakeservices.core.runtime import Runtime
 from fakeservices.email.http_common import address_pairs
 from fakeservices.email.mailgun import Form
+from fakeservices.email.postmark import submitted_at
 
 
 def starlette_body(content: Any) -> bytes:
@@ -354,3 +355,9 @@ def test_basic_credentials_memo_answers_as_before() -> None:
         assert basic_credentials("Bearer x") is None
         assert basic_credentials("Basic " + base64.b64encode(b"nocolon").decode()) is None
         assert basic_credentials(None) is None and basic_credentials("") is None
+
+
+@given(st.floats(min_value=0, max_value=4_102_444_800))
+def test_postmark_submitted_at_is_the_strftime_text(ts: float) -> None:
+    dt = datetime.fromtimestamp(ts, UTC)
+    assert submitted_at(ts) == f"{dt:%Y-%m-%dT%H:%M:%S}.{dt.microsecond:06d}0+00:00"

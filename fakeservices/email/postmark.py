@@ -47,8 +47,8 @@ _CODES = {401: 10, 422: 300, 429: 429}
 
 def submitted_at(ts: float) -> str:
     """``2014-02-17T07:25:01.4178645+00:00`` (seven fractional digits, as .NET prints it)."""
-    dt = datetime.fromtimestamp(ts, UTC)
-    return f"{dt:%Y-%m-%dT%H:%M:%S}.{dt.microsecond:06d}0+00:00"
+    # isoformat without strftime: the same text at half the cost, on every send's answer.
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="microseconds")[:26] + "0+00:00"
 
 
 def invalid(message: str, code: int = 300) -> SendError:
