@@ -21,9 +21,7 @@ import codecs
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from email import policy
 from email.errors import HeaderDefect, NonASCIILocalPartDefect
-from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from typing import Any
@@ -31,6 +29,9 @@ from typing import Any
 from fakeservices.email import plain_headers
 from fakeservices.email.address_list import split_entries
 from fakeservices.email.model import HEADER_WEIGHT, AttachmentInfo, MailBody, MailHead
+from fakeservices.email.policies import POLICY as POLICY
+from fakeservices.email.policies import SMTP_POLICY as SMTP_POLICY
+from fakeservices.email.policies import SMTPUTF8_POLICY as SMTPUTF8_POLICY
 
 _ADDRESS_HEADERS = ("from", "to", "cc", "bcc", "reply-to")
 #: An address header longer than this (characters) is parsed entry by entry (``address_list``):
@@ -60,36 +61,43 @@ class ParsedMail(MailHead):
     errors: list[str] = field(default_factory=list)
 
 
-class _HeaderClasses(HeaderRegistry):
-    """``policy.default``'s header factory, minus its per-header cost.
-
-    The stdlib's ``HeaderRegistry.__getitem__`` builds a new class with ``type()`` for every
-    header it parses or sets (about a sixth of the time of an SMTP delivery or an HTTP send under
-    load, bench/RESULTS.md); the classes it builds for one name are all alike, so each is built
-    once here.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._built: dict[str, type[BaseHeader]] = {}
-
-    def __getitem__(self, name: str) -> type[BaseHeader]:
-        key = name.lower()
-        cls = self._built.get(key)
-        if cls is None:
-            cls = self._built[key] = super().__getitem__(name)
-        return cls
-
-
-#: ``policy.default``, ``policy.SMTP`` and ``policy.SMTPUTF8`` with that header factory.
-POLICY = policy.default.clone(header_factory=_HeaderClasses())
-SMTP_POLICY = POLICY.clone(linesep="\r\n")
-SMTPUTF8_POLICY = SMTP_POLICY.clone(utf8=True)
-
-
 def _parse(raw: bytes) -> EmailMessage:
-    msg = BytesParser(policy=POLICY).parsebytes(raw)
-    assert isinstance(msg, EmailMessage)
+    """``BytesParser(policy=POLICY).parsebytes(raw)``, without splitting a single part's body.
+
+    The feed parser splits the whole input into lines (most of its time on a 10 KB message) and,
+    for a message whose type is neither ``multipart/*`` nor ``message/*``, joins the lines after
+    the header block back into the payload unchanged (``_parsegen``: ``EMPTYSTRING.join(lines)``;
+    no defect is recorded for such a body, and ``close`` only checks multiparts). So when the
+    header block is plain (:func:`plain_headers.header_items`: ASCII, CRLF only, every line a
+    field or a continuation, ended by its blank line, no ``From `` line, hence no header defect)
+    the message is built as the parser builds it: an ``EmailMessage`` of ``POLICY``, the same
+    ``set_raw`` calls, the payload the rest of the bytes decoded as ``parsebytes`` decodes them.
+    Any other message, or a type that needs the parser, is parsed in full as before.
+    """
+    msg = _parse_single_part(raw)
+    if msg is None:
+        parsed = BytesParser(policy=POLICY).parsebytes(raw)
+        assert isinstance(parsed, EmailMessage)
+        msg = parsed
+    return msg
+
+
+def _parse_single_part(raw: bytes) -> EmailMessage | None:
+    """The message the feed parser makes of ``raw`` when it is plain and single-part, else None."""
+    end = header_end(raw)
+    items = plain_headers.header_items(raw[:end])
+    if items is None:
+        return None
+    msg = EmailMessage(policy=POLICY)
+    for name, value in items:
+        msg.set_raw(name, value)
+    try:
+        maintype = msg.get_content_maintype()
+    except Exception:  # the parser would meet the same problem: let it, as before
+        return None
+    if maintype in ("multipart", "message"):
+        return None
+    msg.set_payload(raw[end:].decode("ascii", "surrogateescape"))
     return msg
 
 
