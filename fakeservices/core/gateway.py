@@ -26,6 +26,7 @@ from fakeservices.core.faults import FaultContext, FaultRule
 from fakeservices.core.logs import info_line
 from fakeservices.core.metrics import CounterKey, counter_key
 from fakeservices.core.registry import Endpoint, default_reason
+from fakeservices.core.routing import PathMemory
 from fakeservices.core.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -57,22 +58,19 @@ class ServiceGateway:
         self.runtime = runtime
         # Which endpoint serves a path is fixed once the fakes are loaded, and asking each fake
         # (the email fake tries its providers' patterns in turn) cost a twentieth of a send.
-        self._routes: dict[tuple[str, str], tuple[str, Endpoint | None]] = {}
+        self._routes: PathMemory[tuple[str, str], tuple[str, Endpoint | None]] = PathMemory(
+            ROUTE_MEMORY, ROUTE_MEMORY_PATH_CHARS
+        )
         # The request counter's key per (service, status), built once (labels sorted).
         self._counter_keys: dict[tuple[str, int], CounterKey] = {}
 
     def _route(self, method: str, path: str) -> tuple[str, Endpoint | None]:
         """The journal's service name and the endpoint for ``method path`` (remembered)."""
-        key = (method, path)
-        found = self._routes.get(key)
-        if found is None:
-            routed = self.runtime.route(method, path)
-            found = ("unmatched", None) if routed is None else (routed[1].name, routed[1])
-            if len(path) <= ROUTE_MEMORY_PATH_CHARS:
-                if len(self._routes) >= ROUTE_MEMORY:
-                    self._routes.clear()
-                self._routes[key] = found
-        return found
+        return self._routes.recall((method, path), path, self._find, method, path)
+
+    def _find(self, method: str, path: str) -> tuple[str, Endpoint | None]:
+        routed = self.runtime.route(method, path)
+        return ("unmatched", None) if routed is None else (routed[1].name, routed[1])
 
     def _count(self, service: str, status: int) -> None:
         key = self._counter_keys.get((service, status))

@@ -25,8 +25,8 @@ type) goes through the routers every time, as before.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import Any, Generic, TypeVar
 
 from starlette._utils import get_route_path
 from starlette.requests import Request
@@ -38,6 +38,42 @@ from starlette.types import Receive, Scope, Send
 REMEMBERED_PATHS = 4096
 #: Longer paths are routed every time, not remembered.
 REMEMBERED_PATH_CHARS = 256
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+_UNKNOWN: Any = object()
+
+
+class PathMemory(Generic[K, V]):
+    """What was worked out for a request's (method, path...) key, remembered, bounded.
+
+    Routing answers depend on nothing but the key, so the first answer stands for every later
+    one. Paths with ids in them rarely repeat, so the memory is bounded: past ``entries`` keys it
+    is forgotten all at once and refilled, and a path longer than ``path_chars`` is worked out
+    every time instead of kept. ``None`` is an answer like any other (remembered too).
+    """
+
+    def __init__(self, entries: int, path_chars: int) -> None:
+        self.entries = entries
+        self.path_chars = path_chars
+        self._known: dict[K, V] = {}
+
+    def __len__(self) -> int:
+        return len(self._known)
+
+    def values(self) -> list[V]:
+        return list(self._known.values())
+
+    def recall(self, key: K, path: str, work_out: Callable[..., V], *args: Any) -> V:
+        """The answer for ``key`` (whose path is ``path``): remembered, or ``work_out(*args)``."""
+        found: V = self._known.get(key, _UNKNOWN)
+        if found is _UNKNOWN:
+            found = work_out(*args)
+            if len(path) <= self.path_chars:
+                if len(self._known) >= self.entries:
+                    self._known.clear()
+                self._known[key] = found
+        return found
 
 
 def first_segment(route: BaseRoute) -> str | None:
@@ -68,7 +104,9 @@ class IndexedRouter(Router):
         }
         self._others = self._sub([r for r, s in indexed if s is None])
         # (method, path, root_path) -> (route, what routing adds to the scope), or None.
-        self._known: dict[tuple[str, str, str], tuple[BaseRoute, dict[str, Any]] | None] = {}
+        self._known: PathMemory[tuple[str, str, str], tuple[BaseRoute, dict[str, Any]] | None] = (
+            PathMemory(REMEMBERED_PATHS, REMEMBERED_PATH_CHARS)
+        )
 
     def _sub(self, routes: list[BaseRoute]) -> Router:
         return Router(routes, redirect_slashes=self.redirect_slashes, default=self.default)
@@ -98,16 +136,10 @@ class IndexedRouter(Router):
         # url_for and friends look up names in scope["router"]: it stays this full router.
         if "router" not in scope:
             scope["router"] = self
-        path: str = scope["path"]
-        if len(path) <= REMEMBERED_PATH_CHARS and "path_params" not in scope:
+        if "path_params" not in scope:  # not under a mount: the key says it all
+            path: str = scope["path"]
             key = (scope["method"], path, scope.get("root_path", ""))
-            if key in self._known:
-                known = self._known[key]
-            else:
-                known = self.resolve(scope)
-                if len(self._known) >= REMEMBERED_PATHS:
-                    self._known.clear()
-                self._known[key] = known
+            known = self._known.recall(key, path, self.resolve, scope)
             if known is not None:
                 route, child = known
                 scope.update(child)
