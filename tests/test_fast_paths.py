@@ -7,12 +7,14 @@ on the edge cases that send it back to that call.
 from __future__ import annotations
 
 import base64
+import json
 import math
 import re
 from datetime import UTC, datetime
 from email.utils import format_datetime, getaddresses
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from starlette.responses import JSONResponse
@@ -21,7 +23,7 @@ from starlette.routing import Match, Mount, Route, Router
 from fakeservices.app import build_app
 from fakeservices.core import rfc2822
 from fakeservices.core.config import Config
-from fakeservices.core.http import FastJSONResponse, basic_credentials
+from fakeservices.core.http import BadJson, FastJSONResponse, basic_credentials, loads
 from fakeservices.core.jsonio import fast_compact
 from fakeservices.core.routing import REMEMBERED_PATHS, IndexedRouter, first_segment
 from fakeservices.core.runtime import Runtime
@@ -361,3 +363,94 @@ def test_basic_credentials_memo_answers_as_before() -> None:
 def test_postmark_submitted_at_is_the_strftime_text(ts: float) -> None:
     dt = datetime.fromtimestamp(ts, UTC)
     assert submitted_at(ts) == f"{dt:%Y-%m-%dT%H:%M:%S}.{dt.microsecond:06d}0+00:00"
+
+
+# -- JSON requests: orjson where it reads what the stdlib reads --------------------------------
+def stdlib_loads(raw: bytes) -> Any:
+    """What :func:`loads` did before its orjson path: the stdlib, its errors as BadJson."""
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError as exc:
+        raise BadJson(f"JSON text is not valid UTF-8: {exc.reason}") from None
+    except RecursionError:
+        raise BadJson("JSON nested too deeply") from None
+    except ValueError as exc:
+        raise BadJson(f"invalid JSON: {exc}") from None
+
+
+def decoded(fn: Any, raw: bytes) -> tuple[str, str]:
+    """The outcome of ``fn(raw)`` as text: repr tells 1 from 1.0, -0.0 from 0.0, an int from the
+    float orjson makes of an integer beyond 64 bits."""
+    try:
+        return "ok", repr(fn(raw))
+    except BadJson as exc:
+        return "error", exc.reason
+
+
+any_json = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-(10**30), max_value=10**30),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.text(),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+TRICKY_JSON = [
+    b'{"a": 1, "a": 2}',
+    b"-0",
+    b"-0.0",
+    b"1e400",
+    b"NaN",
+    b"-Infinity",
+    b'"\\ud800"',
+    b'"\\ud83d\\ude00"',
+    b'"\xed\xa0\x80"',
+    b'"a\x01b"',
+    b"\xef\xbb\xbf{}",
+    "{}".encode("utf-16"),
+    b"18446744073709551615",
+    b"18446744073709551616",
+    b"-9223372036854775808",
+    b"-9223372036854775809",
+    b'{"id": "1234567890123456789"}',
+    b"123456789012345678901234567890.5",
+    b"2.2250738585072011e-308",
+    b" \t\n{}\r ",
+    b"{}\x0c",
+    b"[1,]",
+    b"01",
+    b"1.",
+    b".5",
+    b'"\xff"',
+    b"",
+    b"[" * 60 + b"]" * 60,
+]
+
+
+@pytest.mark.parametrize("raw", TRICKY_JSON)
+def test_loads_reads_the_tricky_documents_as_the_stdlib_does(raw: bytes) -> None:
+    assert decoded(loads, raw) == decoded(stdlib_loads, raw)
+
+
+def test_loads_keeps_integers_beyond_64_bits() -> None:
+    assert loads(b'{"n": 18446744073709551616}') == {"n": 18446744073709551616}
+    assert isinstance(loads(b"[-9223372036854775809]")[0], int)
+
+
+@settings(max_examples=300, deadline=None)
+@given(any_json, st.booleans())
+def test_loads_reads_any_json_as_the_stdlib_does(value: Any, ascii_only: bool) -> None:
+    raw = json.dumps(value, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
+    assert decoded(loads, raw) == decoded(stdlib_loads, raw)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=40))
+def test_loads_of_any_bytes_answers_as_the_stdlib_does(raw: bytes) -> None:
+    assert decoded(loads, raw) == decoded(stdlib_loads, raw)

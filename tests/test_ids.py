@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import re
 import threading
+import uuid
 
 from fakeservices.core import ids
 
@@ -67,3 +68,23 @@ def test_hex16_is_16_lowercase_hex_digits() -> None:
     values = {ids.hex16() for _ in range(500)}
     assert all(re.fullmatch(r"[0-9a-f]{16}", v) for v in values)
     assert len(values) == 500
+
+
+def test_uuid4_is_what_uuid_makes_of_the_same_random_bits() -> None:
+    for _ in range(2000):
+        state = ids._rng.getstate()
+        value = ids.uuid4()
+        ids._rng.setstate(state)
+        assert value == str(uuid.UUID(int=ids._rng.getrandbits(128), version=4))
+
+
+def test_uuid4_is_random_but_for_its_version_and_variant() -> None:
+    values = [uuid.UUID(ids.uuid4()) for _ in range(2000)]
+    assert all(u.version == 4 and u.variant == uuid.RFC_4122 for u in values)
+    assert len({u.int for u in values}) == 2000
+    fixed = (0xF000 << 64) | (0xC000 << 48)
+    ones = zeros = 0
+    for u in values:
+        ones |= u.int
+        zeros |= ~u.int & ((1 << 128) - 1)
+    assert ones & zeros == ((1 << 128) - 1) & ~fixed  # every other bit seen both ways

@@ -102,22 +102,30 @@ class ServiceGateway:
         state["endpoint"] = endpoint
 
         cap = runtime.config.journal_body_bytes
-        request_body = bytearray()
-        response_body = bytearray()
+        # The journal keeps up to cap + 1 bytes of each body (one more says it was cut). The
+        # chunks are kept as they come and joined once: a body in one chunk, the usual case, is
+        # kept as the very bytes object the server handed over, without a copy.
+        request_body: list[bytes] = []
+        response_body: list[bytes] = []
+        kept = [0, 0]  # bytes kept of the request, of the response
         status = 0
 
         async def capture_receive() -> Message:
             message = await receive()
-            if message["type"] == "http.request" and len(request_body) <= cap:
-                request_body.extend(message.get("body", b"")[: cap + 1 - len(request_body)])
+            if message["type"] == "http.request" and kept[0] <= cap:
+                chunk = message.get("body", b"")[: cap + 1 - kept[0]]
+                request_body.append(chunk)
+                kept[0] += len(chunk)
             return message
 
         async def capture_send(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-            elif message["type"] == "http.response.body" and len(response_body) <= cap:
-                response_body.extend(message.get("body", b"")[: cap + 1 - len(response_body)])
+            elif message["type"] == "http.response.body" and kept[1] <= cap:
+                chunk = message.get("body", b"")[: cap + 1 - kept[1]]
+                response_body.append(chunk)
+                kept[1] += len(chunk)
             await send(message)
 
         try:
@@ -156,8 +164,8 @@ class ServiceGateway:
                 started_at=started,
                 duration_ms=duration_ms,
                 fault=fault,
-                request_body=bytes(request_body),
-                response_body=bytes(response_body),
+                request_body=b"".join(request_body),
+                response_body=b"".join(response_body),
             )
             self._count(service, final_status)
             if log.isEnabledFor(logging.INFO):

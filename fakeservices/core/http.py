@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
@@ -28,6 +29,13 @@ MAX_JSON_BYTES = 64 * 1024 * 1024
 
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKET = re.compile(rb"[\[\]{}]")
+#: Every decimal digit as ``1``, any other byte as a space: a run of :data:`_LONG_RUN` in the
+#: translated text is 19 digits in a row, possibly an integer beyond 64 bits, which orjson reads as
+#: a float (the stdlib keeps it an int). Every integer of up to 18 digits fits; a longer run,
+#: even inside a string, sends the document to the stdlib. (A ``[0-9]{19}`` regex search took
+#: 4 us on a 300-byte request, longer than the decoding it guards; this takes 0.5.)
+_DIGITS_AS_ONES = bytes(0x31 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_LONG_RUN = b"1" * 19
 
 
 class BodyTooLarge(Exception):
@@ -189,6 +197,15 @@ def loads(
         raise BadJson(f"JSON document larger than {max_bytes} bytes")
     if raw.count(b"[") + raw.count(b"{") > max_depth and _depth(raw) > max_depth:
         raise BadJson(f"JSON nested deeper than {max_depth} levels")
+    if _LONG_RUN not in raw.translate(_DIGITS_AS_ONES):
+        # orjson reads the usual request in a quarter of the stdlib's time. What it accepts it
+        # reads as the stdlib does (tests/test_fast_paths.py compares the two); what it refuses
+        # (NaN, Infinity, a BOM, UTF-16, lone surrogates, out-of-range numbers and every syntax
+        # error) goes to the stdlib below, which accepts some of it and words the errors.
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
     try:
         return json.loads(raw)
     except UnicodeDecodeError as exc:

@@ -67,6 +67,20 @@ def hex32() -> str:
     return f"{_rng.getrandbits(128):032x}"
 
 
+#: The version (4) and variant (RFC 4122) bits of a random UUID, as ``uuid.UUID(version=4)`` sets
+#: them: the top nibble of the 7th byte, the top two bits of the 9th.
+_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID_SET = (0x4000 << 64) | (0x8000 << 48)
+
+
+def uuid4() -> str:
+    """A random version-4 UUID as text (``str(uuid.uuid4())``'s form): Postmark's and Resend's
+    message ids. A third of ``uuid.uuid4()``'s time, which reads the OS's random source and
+    builds a ``UUID`` object for every id."""
+    h = f"{(_rng.getrandbits(128) & _UUID_CLEAR) | _UUID_SET:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def token(n: int = 16) -> str:
     """``n`` random bytes, URL-safe base64 without padding (like ``secrets.token_urlsafe``)."""
     return base64.urlsafe_b64encode(_rng.randbytes(n)).rstrip(b"=").decode("ascii")

@@ -173,6 +173,20 @@ def _date_header(date: float | None) -> str:
     return rfc2822.utc(date) if date is not None else formatdate()
 
 
+def _weigh(out: Outgoing) -> int:
+    """A send's size hint: its text, HTML and attachments, and its addresses, subject and headers
+    weighted as headers are (see ``HEADER_WEIGHT``)."""
+    boxes = (out.sender, *out.to, *out.cc, *out.bcc, *out.reply_to)
+    head = sum(len(m.email) + len(m.name or "") for m in boxes) + len(out.subject or "")
+    head += sum(len(k) + len(v) for k, v in out.headers)
+    return (
+        len(out.text or "")
+        + len(out.html or "")
+        + sum(len(a.data) for a in out.attachments)
+        + HEADER_WEIGHT * head
+    )
+
+
 class ComposedContent:
     """A message an HTTP send API produced: the request, rendered on first use.
 
@@ -180,22 +194,23 @@ class ComposedContent:
     exact text and HTML) are all that stays.
     """
 
-    __slots__ = ("_done", "date", "out", "parses", "size_hint")
+    __slots__ = ("_done", "_size", "date", "out", "parses")
 
     def __init__(self, out: Outgoing, date: float) -> None:
         self.out: Outgoing | None = out
         self.date = date
         self._done: tuple[bytes, MailBody] | None = None
+        self._size = -1  # size_hint, weighed on first use (most sends are never read)
         self.parses = 0
-        boxes = (out.sender, *out.to, *out.cc, *out.bcc, *out.reply_to)
-        head = sum(len(m.email) + len(m.name or "") for m in boxes) + len(out.subject or "")
-        head += sum(len(k) + len(v) for k, v in out.headers)
-        self.size_hint = (
-            len(out.text or "")
-            + len(out.html or "")
-            + sum(len(a.data) for a in out.attachments)
-            + HEADER_WEIGHT * head
-        )
+
+    @property
+    def size_hint(self) -> int:
+        size = self._size
+        if size < 0:
+            out = self.out
+            # A render drops the request only after weighing it (see _render).
+            size = self._size = _weigh(out) if out is not None else self._size
+        return size
 
     @property
     def parsed(self) -> bool:
@@ -234,6 +249,8 @@ class ComposedContent:
             )
             if self._done is None:
                 self._done = done
+                if self._size < 0:
+                    self._size = _weigh(out)
                 self.out = None
             else:
                 done = self._done

@@ -10,7 +10,6 @@ batch messages). The token ``POSTMARK_API_TEST`` succeeds without delivering, as
 from __future__ import annotations
 
 import time
-import uuid
 from datetime import UTC, datetime
 from email.utils import getaddresses
 from typing import Any
@@ -20,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from fakeservices.core.http import BadJson, FastJSONResponse, loads
+from fakeservices.core.ids import uuid4
 from fakeservices.email.compose import Mailbox, OutAttachment, Outgoing, store_all
 from fakeservices.email.http_common import address_pairs, json_send_addresses, strict_b64decode
 from fakeservices.email.model import valid_address
@@ -196,7 +196,7 @@ class PostmarkApi(Provider):
     @staticmethod
     def _accept(data: dict[str, Any], now: float) -> tuple[Outgoing, dict[str, Any]]:
         out = build(data)
-        message_id = str(uuid.uuid4())
+        message_id = uuid4()
         out.message_id = f"<{message_id}@postmark.fakeservices>"
         out.extra["provider_message_id"] = message_id
         return out, {

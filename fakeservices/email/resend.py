@@ -23,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 
 from fakeservices.core.http import BadJson, bearer_token, json_response, loads
 from fakeservices.core.idempotency import IdempotencyCache
+from fakeservices.core.ids import uuid4
 from fakeservices.email.compose import Mailbox, OutAttachment, Outgoing, store_all
 from fakeservices.email.http_common import json_send_addresses, strict_b64decode
 from fakeservices.email.model import StoredEmail, valid_address
@@ -338,7 +339,7 @@ class ResendApi(Provider):
     def _accept(self, key: str, outs: list[Outgoing]) -> list[dict[str, str]]:
         ids = []
         for out in outs:
-            email_id = str(uuid.uuid4())
+            email_id = uuid4()
             out.message_id = f"<{email_id}@resend.fakeservices>"
             out.extra["provider_message_id"] = email_id
             ids.append({"id": email_id})

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import re
 import time
-import uuid
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,7 @@ from typing import Any
 from starlette.datastructures import Headers
 
 from fakeservices.core.http import BadSignature, sigv4
+from fakeservices.core.ids import uuid4
 from fakeservices.email.compose import Mailbox, Outgoing, to_stored
 from fakeservices.email.mime import RawContent
 from fakeservices.email.model import Inbox, StoredEmail, new_mail, valid_address
@@ -67,11 +67,11 @@ def account(headers: Headers) -> str:
 
 def message_id() -> str:
     """``0100018f2c3a9b1e-7d5c...-000000``: SES's shape (a time prefix, a UUID, a counter)."""
-    return f"0100{int(time.time() * 1000):012x}-{uuid.uuid4()}-000000"
+    return f"0100{int(time.time() * 1000):012x}-{uuid4()}-000000"
 
 
 def request_id() -> str:
-    return str(uuid.uuid4())
+    return uuid4()
 
 
 def check_address(value: Any) -> Mailbox:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import time
-import uuid
 from typing import Any
 
-from fakeservices.core.ids import alnum, digits
+from fakeservices.core.ids import alnum, digits, uuid4
 from fakeservices.core.jsonio import clone as clone
 from fakeservices.stripe.cards import CardSpec, Decline
 
@@ -402,7 +401,7 @@ def three_d_secure(result: str = "authenticated") -> Obj:
         "exemption_indicator": None,
         "result": result,
         "result_reason": None,
-        "transaction_id": str(uuid.uuid4()),
+        "transaction_id": uuid4(),
         "version": "2.2.0",
     }
 
