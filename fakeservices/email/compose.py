@@ -173,6 +173,11 @@ def _date_header(date: float | None) -> str:
     return rfc2822.utc(date) if date is not None else formatdate()
 
 
+def _emails(boxes: list[Mailbox]) -> list[str]:
+    # Most sends leave Cc, Bcc and Reply-To empty: no comprehension for those.
+    return [m.email for m in boxes] if boxes else []
+
+
 def _weigh(out: Outgoing) -> int:
     """A send's size hint: its text, HTML and attachments, and its addresses, subject and headers
     weighted as headers are (see ``HEADER_WEIGHT``)."""
@@ -220,14 +225,14 @@ class ComposedContent:
         out = self.out
         assert out is not None, "the head is taken at ingest, before any rendering"
         return MailHead(
-            from_addr=out.sender.email,
-            to=[m.email for m in out.to],
-            cc=[m.email for m in out.cc],
-            bcc=[m.email for m in out.bcc],
-            reply_to=[m.email for m in out.reply_to],
-            subject=out.subject,
-            date=_date_header(self.date),
-            message_id=out.message_id,
+            out.sender.email,
+            _emails(out.to),
+            _emails(out.cc),
+            _emails(out.bcc),
+            _emails(out.reply_to),
+            out.subject,
+            _date_header(self.date),
+            out.message_id,
         )
 
     def _render(self) -> tuple[bytes, MailBody]:
