@@ -17,7 +17,7 @@ from typing import Any, get_args
 import click
 
 from fakeservices import __version__
-from fakeservices.core import logs
+from fakeservices.core import allocator, logs
 from fakeservices.core.config import Config, config_fields, env_var, load_config_file, loop_factory
 
 # (option, Config field, click type, help)
@@ -151,6 +151,7 @@ def serve(config_file: Path | None, **values: Any) -> None:
     """Start the HTTP and SMTP listeners and serve until SIGINT/SIGTERM."""
     config = build_config(values, config_file)
     logs.configure(config.log_level, sys.stderr)
+    allocator.tune()
     # aiosmtpd logs every SMTP line and uvicorn its start-up at info; our own lines are enough.
     quiet = max(logging.WARNING, logging.getLogger().level)
     for name in ("mail.log", "uvicorn.error"):

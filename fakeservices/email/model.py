@@ -263,7 +263,8 @@ def new_mail(
 
     Takes the head from ``content``; envelope recipients that no To/Cc header names are Bcc
     recipients by definition (an SMTP Bcc leaves no header); a message without a From header
-    shows the envelope sender.
+    shows the envelope sender. ``extra`` is kept as it is, not copied: every caller builds it
+    for this one message (a send's copy would double the dicts kept per stored message).
     """
     head = content.head()
     # A send API's envelope is its To, Cc and Bcc as they are: nothing to complete (the check
@@ -294,7 +295,7 @@ def new_mail(
         date=head.date,
         message_id=head.message_id,
         tags=list(tags),
-        extra=dict(extra or {}),
+        extra=extra if extra is not None else {},
     )
 
 
