@@ -4,7 +4,10 @@ refuses falls back to the stdlib instead of failing the request."""
 from __future__ import annotations
 
 import json
+import tracemalloc
+from collections.abc import Callable
 
+import orjson
 import pytest
 from starlette.responses import JSONResponse
 
@@ -14,6 +17,7 @@ from fakeservices.core.jsonio import (
     clone,
     compact,
     compact_in_pieces,
+    kept,
     pretty,
 )
 
@@ -109,3 +113,34 @@ def test_frozen_ignores_later_changes_and_each_thaw_is_a_new_copy() -> None:
         first["metadata"]["a"] = "changed by a reader"
         first["list"].clear()
         assert frozen.thaw()["metadata"] == {"a": "1"} and frozen.thaw()["list"] == [1]
+
+
+def traced_per_object(make: Callable[[], object], n: int = 500) -> float:
+    """Bytes allocated and still held per object made (tracemalloc)."""
+    held = []
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        held = [make() for _ in range(n)]
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert len(held) == n
+    return (after - before) / n
+
+
+DOCUMENT = {"id": "pi_" + "x" * 24, "object": "payment_intent", "amount": 1000, "text": "y" * 1300}
+
+
+def test_kept_bytes_hold_their_length_where_orjson_held_its_buffer() -> None:
+    raw = orjson.dumps(DOCUMENT)
+    # The reason for kept(): orjson's own object holds far more than its length.
+    assert traced_per_object(lambda: orjson.dumps(DOCUMENT)) > 4 * len(raw)
+    assert kept(raw) == raw
+    assert traced_per_object(lambda: kept(orjson.dumps(DOCUMENT))) < len(raw) + 100
+
+
+def test_a_frozen_value_holds_about_its_json() -> None:
+    size = len(orjson.dumps(DOCUMENT))
+    assert traced_per_object(lambda: Frozen(DOCUMENT)) < size + 200
+    assert Frozen(DOCUMENT).thaw() == DOCUMENT

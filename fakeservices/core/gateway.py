@@ -102,30 +102,25 @@ class ServiceGateway:
         state["endpoint"] = endpoint
 
         cap = runtime.config.journal_body_bytes
-        # The journal keeps up to cap + 1 bytes of each body (one more says it was cut). The
-        # chunks are kept as they come and joined once: a body in one chunk, the usual case, is
-        # kept as the very bytes object the server handed over, without a copy.
-        request_body: list[bytes] = []
-        response_body: list[bytes] = []
-        kept = [0, 0]  # bytes kept of the request, of the response
+        # Copied as they pass, not kept as the objects the server and the app made: a response
+        # body orjson wrote holds orjson's whole write buffer (see core/jsonio.kept). Keeping those
+        # cost 80 MB more RSS in the bench's load section (bench/NOTES.md, 2026-11-30).
+        request_body = bytearray()
+        response_body = bytearray()
         status = 0
 
         async def capture_receive() -> Message:
             message = await receive()
-            if message["type"] == "http.request" and kept[0] <= cap:
-                chunk = message.get("body", b"")[: cap + 1 - kept[0]]
-                request_body.append(chunk)
-                kept[0] += len(chunk)
+            if message["type"] == "http.request" and len(request_body) <= cap:
+                request_body.extend(message.get("body", b"")[: cap + 1 - len(request_body)])
             return message
 
         async def capture_send(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-            elif message["type"] == "http.response.body" and kept[1] <= cap:
-                chunk = message.get("body", b"")[: cap + 1 - kept[1]]
-                response_body.append(chunk)
-                kept[1] += len(chunk)
+            elif message["type"] == "http.response.body" and len(response_body) <= cap:
+                response_body.extend(message.get("body", b"")[: cap + 1 - len(response_body)])
             await send(message)
 
         try:
@@ -164,8 +159,8 @@ class ServiceGateway:
                 started_at=started,
                 duration_ms=duration_ms,
                 fault=fault,
-                request_body=b"".join(request_body),
-                response_body=b"".join(response_body),
+                request_body=bytes(request_body),
+                response_body=bytes(response_body),
             )
             self._count(service, final_status)
             if log.isEnabledFor(logging.INFO):

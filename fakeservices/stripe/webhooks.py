@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from fakeservices.core.jsonio import pretty
+from fakeservices.core.jsonio import kept, pretty
 from fakeservices.core.outbound import Delivery, Outbound
 from fakeservices.stripe.events import StripeEvent
 
@@ -43,7 +43,7 @@ class WebhookDispatcher:
         targets = self.endpoints(event.account, event.type)
         if not targets:
             return  # most events go nowhere: do not serialize them
-        payload = pretty(event.body)
+        payload = kept(pretty(event.body))  # stored with the delivery: exact size
         for endpoint, secret in targets:
             delivery = Delivery(
                 service="stripe",
