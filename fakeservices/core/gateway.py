@@ -104,7 +104,7 @@ class ServiceGateway:
         cap = runtime.config.journal_body_bytes
         # Copied as they pass, not kept as the objects the server and the app made: a response
         # body orjson wrote holds orjson's whole write buffer (see core/jsonio.kept). Keeping those
-        # cost 80 MB more RSS in the bench's load section (bench/NOTES.md, 2026-11-30).
+        # cost 80 MiB more RSS in the bench's load section (bench/NOTES.md, 2026-11-30).
         request_body = bytearray()
         response_body = bytearray()
         status = 0

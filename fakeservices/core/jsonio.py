@@ -43,8 +43,8 @@ def kept(data: bytes) -> bytes:
     """``data`` as bytes to keep: an exact-size copy of what orjson wrote.
 
     orjson returns its whole write buffer as the bytes object: a 1.4 KB document held 32 KB and
-    a 7-byte one 4 KB (tracemalloc). Kept per Stripe event, that was 74 MB more RSS after 9,300
-    PaymentIntents confirmed in one call (185 MB against 111 MB; bench/NOTES.md). The copy takes
+    a 7-byte one 4 KB (tracemalloc). Kept per Stripe event, that was 73 MiB more RSS after 9,300
+    PaymentIntents confirmed in one call (181 MiB against 108 MiB; bench/NOTES.md). The copy takes
     about 0.3 us for such a document. Bytes used once (a response body) need none.
     """
     return memoryview(data).tobytes()
