@@ -23,7 +23,13 @@ from starlette.routing import Match, Mount, Route, Router
 from fakeservices.app import build_app
 from fakeservices.core import rfc2822
 from fakeservices.core.config import Config
-from fakeservices.core.http import BadJson, FastJSONResponse, basic_credentials, loads
+from fakeservices.core.http import (
+    BadJson,
+    FastJSONResponse,
+    basic_credentials,
+    loads,
+    stdlib_loads,
+)
 from fakeservices.core.jsonio import fast_compact
 from fakeservices.core.routing import REMEMBERED_PATHS, IndexedRouter, first_segment
 from fakeservices.core.runtime import Runtime
@@ -366,18 +372,6 @@ def test_postmark_submitted_at_is_the_strftime_text(ts: float) -> None:
 
 
 # -- JSON requests: orjson where it reads what the stdlib reads --------------------------------
-def stdlib_loads(raw: bytes) -> Any:
-    """What :func:`loads` did before its orjson path: the stdlib, its errors as BadJson."""
-    try:
-        return json.loads(raw)
-    except UnicodeDecodeError as exc:
-        raise BadJson(f"JSON text is not valid UTF-8: {exc.reason}") from None
-    except RecursionError:
-        raise BadJson("JSON nested too deeply") from None
-    except ValueError as exc:
-        raise BadJson(f"invalid JSON: {exc}") from None
-
-
 def decoded(fn: Any, raw: bytes) -> tuple[str, str]:
     """The outcome of ``fn(raw)`` as text: repr tells 1 from 1.0, -0.0 from 0.0, an int from the
     float orjson makes of an integer beyond 64 bits."""

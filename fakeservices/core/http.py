@@ -206,6 +206,12 @@ def loads(
             return orjson.loads(raw)
         except orjson.JSONDecodeError:
             pass
+    return stdlib_loads(raw)
+
+
+def stdlib_loads(raw: bytes) -> Any:
+    """The stdlib's reading of ``raw``, every failure one :class:`BadJson` (no size or depth
+    checks: :func:`loads` makes them first)."""
     try:
         return json.loads(raw)
     except UnicodeDecodeError as exc:
