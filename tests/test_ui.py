@@ -443,6 +443,32 @@ def test_sms_stripe_3ds_webhooks_and_journal(ui: UiPage, server: EmbeddedServer)
     assert ui.console_errors() == []
 
 
+def test_a_click_survives_the_list_rerendering_between_press_and_release(
+    ui: UiPage, server: EmbeddedServer
+) -> None:
+    """Live updates re-render a list at any moment; a row pressed before one and released after
+    it is still clicked (a list rebuilt in between lost the click: mousedown and mouseup landed
+    on two different buttons, and the detail stayed empty)."""
+    sid = "AC" + uuid.uuid4().hex
+    page = ui.open()
+    client = Client(sid, "token")
+    client.api.base_url = server.url
+    client.messages.create(to="+15551239999", from_="+15557650000", body="press and release")
+    page.get_by_role("link", name="SMS").click()
+    row = page.locator("[data-list=sms] .row", has_text="+15551239999")
+    expect(row).to_contain_text("delivered")
+    box = row.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    # What a live update does: the filter's input handler re-renders the list, the same rows.
+    page.locator("[data-filter=sms]").dispatch_event("input")
+    page.mouse.up()
+    expect(page.locator("[data-detail=sms]")).to_contain_text("press and release")
+    expect(row).to_have_attribute("aria-current", "true")
+    assert ui.console_errors() == []
+
+
 def test_phone_width_is_readable(browser: Browser, server: EmbeddedServer) -> None:
     context = browser.new_context(viewport=PHONE, is_mobile=True, device_scale_factor=2)
     try:

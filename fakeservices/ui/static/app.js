@@ -32,11 +32,14 @@
       else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
       else el.setAttribute(k, v === true ? "" : String(v));
     }
-    for (const c of children.flat()) {
-      if (c === null || c === undefined || c === false) continue;
-      el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-    }
+    el.append(...nodes(children));
     return el;
+  }
+
+  // Children as DOM nodes: arrays flattened, null/undefined/false skipped, the rest as text.
+  function nodes(children) {
+    return children.flat().filter((c) => c !== null && c !== undefined && c !== false)
+      .map((c) => (c instanceof Node ? c : document.createTextNode(String(c))));
   }
 
   function url(path, query) {
@@ -270,12 +273,22 @@
     const focused = list.contains(document.activeElement) ? document.activeElement.dataset.id : null;
     const filter = (state.filters[name] || "").toLowerCase();
     const items = sortedItems(name).filter((it) => !filter || spec.text(it).toLowerCase().includes(filter));
-    list.replaceChildren(...items.map((it) => h("li", {},
-      h("button", {
-        type: "button", class: `row${fresh && fresh.has(it.id) ? " new" : ""}`, "data-id": it.id,
-        "aria-current": state.selected[name] === it.id ? "true" : null,
-        onclick: () => select(name, it.id),
-      }, spec.row(it)))));
+    // A row stays the same element, where it is, while its item is listed; its content is
+    // updated in place. A row removed from the page between a click's press and release loses
+    // the click (the browser moves it to the list), and live updates (a webhook's retries, an
+    // SMS's status changes) re-render a list often enough for a person or a test to hit that.
+    const kept = new Map([...list.children].map((li) => [li.firstElementChild.dataset.id, li]));
+    items.forEach((it, i) => {
+      const li = kept.get(it.id) || h("li", {},
+        h("button", { type: "button", "data-id": it.id, onclick: () => select(name, it.id) }));
+      const button = li.firstElementChild;
+      button.className = `row${fresh && fresh.has(it.id) ? " new" : ""}`;
+      if (state.selected[name] === it.id) button.setAttribute("aria-current", "true");
+      else button.removeAttribute("aria-current");
+      button.replaceChildren(...nodes([spec.row(it)]));
+      if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null);
+    });
+    while (list.children.length > items.length) list.lastElementChild.remove();
     document.querySelector(`[data-empty="${name}"]`).hidden = items.length > 0;
     setCount(name, state.lists[name].size);
     if (focused) {
