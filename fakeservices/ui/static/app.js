@@ -273,28 +273,33 @@
     const focused = list.contains(document.activeElement) ? document.activeElement.dataset.id : null;
     const filter = (state.filters[name] || "").toLowerCase();
     const items = sortedItems(name).filter((it) => !filter || spec.text(it).toLowerCase().includes(filter));
-    // A row stays the same element, where it is, while its item is listed; its content is
-    // updated in place. A row removed from the page between a click's press and release loses
-    // the click (the browser moves it to the list), and live updates (a webhook's retries, an
-    // SMS's status changes) re-render a list often enough for a person or a test to hit that.
-    const kept = new Map([...list.children].map((li) => [li.firstElementChild.dataset.id, li]));
-    items.forEach((it, i) => {
-      const li = kept.get(it.id) || h("li", {},
-        h("button", { type: "button", "data-id": it.id, onclick: () => select(name, it.id) }));
-      const button = li.firstElementChild;
-      button.className = `row${fresh && fresh.has(it.id) ? " new" : ""}`;
-      if (state.selected[name] === it.id) button.setAttribute("aria-current", "true");
-      else button.removeAttribute("aria-current");
-      button.replaceChildren(...nodes([spec.row(it)]));
-      if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null);
-    });
-    while (list.children.length > items.length) list.lastElementChild.remove();
+    showRows(list, name, items.map((it) => [it.id, spec.row(it), fresh && fresh.has(it.id)]));
     document.querySelector(`[data-empty="${name}"]`).hidden = items.length > 0;
     setCount(name, state.lists[name].size);
     if (focused) {
       const again = list.querySelector(`[data-id="${CSS.escape(focused)}"]`);
       if (again) again.focus();
     }
+  }
+
+  // The rows of a list: [id, content, fresh] in order. A row stays the same element, where it
+  // is, while its item is listed; its content is updated in place. A row removed from the page
+  // between a click's press and release loses the click (the browser moves it to the list), and
+  // live updates (a webhook's retries, an SMS's status changes, Stripe's events) re-render a list
+  // often enough for a person or a test to hit that.
+  function showRows(list, name, rows) {
+    const kept = new Map([...list.children].map((li) => [li.firstElementChild.dataset.id, li]));
+    rows.forEach(([id, content, fresh], i) => {
+      const li = kept.get(id) || h("li", {},
+        h("button", { type: "button", "data-id": id, onclick: () => select(name, id) }));
+      const button = li.firstElementChild;
+      button.className = fresh ? "row new" : "row";
+      if (state.selected[name] === id) button.setAttribute("aria-current", "true");
+      else button.removeAttribute("aria-current");
+      button.replaceChildren(...nodes([content]));
+      if (list.children[i] !== li) list.insertBefore(li, list.children[i] || null);
+    });
+    while (list.children.length > rows.length) list.lastElementChild.remove();
   }
 
   function setCount(name, n) {
@@ -495,12 +500,7 @@
     }
     state.stripeItems = new Map(rows.map((r) => [r.resource.id, r]));
     const list = document.querySelector('[data-list="stripe"]');
-    list.replaceChildren(...rows.map((r) => h("li", {},
-      h("button", {
-        type: "button", class: "row", "data-id": r.resource.id,
-        "aria-current": state.selected.stripe === r.resource.id ? "true" : null,
-        onclick: () => select("stripe", r.resource.id),
-      }, stripeRow(r)))));
+    showRows(list, "stripe", rows.map((r) => [r.resource.id, stripeRow(r), false]));
     document.querySelector('[data-empty="stripe"]').hidden = rows.length > 0;
     const chosen = state.selected.stripe && state.stripeItems.get(state.selected.stripe);
     if (chosen) renderDetail("stripe", chosen);
