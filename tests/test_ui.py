@@ -447,8 +447,8 @@ def test_a_click_survives_the_list_rerendering_between_press_and_release(
     ui: UiPage, server: EmbeddedServer
 ) -> None:
     """Live updates re-render a list at any moment; a row pressed before one and released after
-    it is still clicked (a list rebuilt in between lost the click: mousedown and mouseup landed
-    on two different buttons, and the detail stayed empty)."""
+    it is still clicked (a list rebuilt in between lost the click: the pressed row had left the
+    page, the browser gave the click to the list, and the detail stayed empty)."""
     sid = "AC" + uuid.uuid4().hex
     page = ui.open()
     client = Client(sid, "token")
