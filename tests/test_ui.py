@@ -29,7 +29,7 @@ pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="needs Debian's chromium package (apt-get install chromium)"
 )
 if CHROMIUM is not None:
-    from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+    from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, expect, sync_playwright
 
 SHOTS = os.environ.get("FAKESERVICES_SCREENSHOTS")
 WIDE = {"width": 1280, "height": 860}
@@ -382,15 +382,22 @@ def test_the_account_switcher_hides_other_accounts_and_keys_move_through_lists(
     assert ui.console_errors() == []
 
 
-def test_sms_stripe_3ds_webhooks_and_journal(ui: UiPage, server: EmbeddedServer) -> None:
-    sid, key = "AC" + uuid.uuid4().hex, f"sk_test_ui{token()}"
-    page = ui.open()
-    client = Client(sid, "token")
+def delivered_sms_row(page: Page, server: EmbeddedServer, to: str, body: str) -> Locator:
+    """Send an SMS to ``to`` with the real twilio client (a new account), open the SMS view and
+    return its row once the live status changes have reached ``delivered``."""
+    client = Client("AC" + uuid.uuid4().hex, "token")
     client.api.base_url = server.url
-    client.messages.create(to="+15551230000", from_="+15557650000", body="Your code is 123456")
+    client.messages.create(to=to, from_="+15557650000", body=body)
     page.get_by_role("link", name="SMS").click()
-    row = page.locator("[data-list=sms] .row", has_text="+15551230000")
+    row = page.locator("[data-list=sms] .row", has_text=to)
     expect(row).to_contain_text("delivered")  # status changes arrive live
+    return row
+
+
+def test_sms_stripe_3ds_webhooks_and_journal(ui: UiPage, server: EmbeddedServer) -> None:
+    key = f"sk_test_ui{token()}"
+    page = ui.open()
+    row = delivered_sms_row(page, server, "+15551230000", "Your code is 123456")
     row.click()
     detail = page.locator("[data-detail=sms]")
     expect(detail).to_contain_text("Your code is 123456")
@@ -449,14 +456,8 @@ def test_a_click_survives_the_list_rerendering_between_press_and_release(
     """Live updates re-render a list at any moment; a row pressed before one and released after
     it is still clicked (a list rebuilt in between lost the click: the pressed row had left the
     page, the browser gave the click to the list, and the detail stayed empty)."""
-    sid = "AC" + uuid.uuid4().hex
     page = ui.open()
-    client = Client(sid, "token")
-    client.api.base_url = server.url
-    client.messages.create(to="+15551239999", from_="+15557650000", body="press and release")
-    page.get_by_role("link", name="SMS").click()
-    row = page.locator("[data-list=sms] .row", has_text="+15551239999")
-    expect(row).to_contain_text("delivered")
+    row = delivered_sms_row(page, server, "+15551239999", "press and release")
     box = row.bounding_box()
     assert box is not None
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
