@@ -75,7 +75,7 @@ _UUID_SET = (0x4000 << 64) | (0x8000 << 48)
 
 def uuid4() -> str:
     """A random version-4 UUID as text (``str(uuid.uuid4())``'s form): Postmark's, Resend's and
-    SES's message ids, a Stripe charge's network transaction id. A third of ``uuid.uuid4()``'s
+    SES's message ids, a Stripe charge's 3D Secure transaction id. A third of ``uuid.uuid4()``'s
     time, which reads the OS's random source and builds a ``UUID`` object for every id."""
     h = f"{(_rng.getrandbits(128) & _UUID_CLEAR) | _UUID_SET:032x}"
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
